@@ -1,0 +1,49 @@
+"""The analysis input: four pandas frames, from the store or straight from records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import pandas as pd
+
+from connectors.records import Activity, Component, Identity, Item, Record
+
+ITEM_COLUMNS = ["id", "source", "kind", "title", "url", "repo", "project", "labels",
+                "components", "epic", "issue_type", "paths", "draft", "state",
+                "created_at", "updated_at"]
+ACTIVITY_COLUMNS = ["id", "item", "kind", "actor", "at"]
+IDENTITY_COLUMNS = ["id", "name", "email"]
+COMPONENT_COLUMNS = ["id", "project", "name", "lead"]
+
+
+def _frame(rows: list[dict], columns: list[str], times: tuple[str, ...] = ()) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=columns)
+    for col in times:
+        df[col] = pd.to_datetime(df[col], utc=True)
+    return df
+
+
+@dataclass
+class Frames:
+    items: pd.DataFrame
+    activities: pd.DataFrame
+    identities: pd.DataFrame
+    components: pd.DataFrame
+
+    @classmethod
+    def empty(cls) -> "Frames":
+        return cls.from_records([])
+
+    @classmethod
+    def from_records(cls, records: Iterable[Record]) -> "Frames":
+        """Frames from records; within the iterable the last record with an id wins."""
+        by_type: dict[type, dict[str, dict]] = {Item: {}, Activity: {}, Identity: {}, Component: {}}
+        for r in records:
+            by_type[type(r)][r.id] = r.model_dump(exclude={"type"})
+        return cls(
+            items=_frame(list(by_type[Item].values()), ITEM_COLUMNS, ("created_at", "updated_at")),
+            activities=_frame(list(by_type[Activity].values()), ACTIVITY_COLUMNS, ("at",)),
+            identities=_frame(list(by_type[Identity].values()), IDENTITY_COLUMNS),
+            components=_frame(list(by_type[Component].values()), COMPONENT_COLUMNS),
+        )
