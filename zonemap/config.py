@@ -1,0 +1,475 @@
+"""`zones.toml`: the models, their defaults (DESIGN.md) and validation.
+
+Every error is a :class:`ConfigError` whose message is one line,
+``FILE: key.path: reason``; the CLI prints it and exits with status 2.
+The pydantic models mirror the TOML keys one to one.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import pathspec
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+DEFAULT_ROLES = ["engineering", "design", "product"]
+DEFAULT_ROLE_MIN_FTE = 0.2
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "commit": 1.0, "pr_opened": 3.0, "pr_merged": 1.0, "pr_reviewed": 2.0, "pr_commented": 1.0,
+    "issue_opened": 2.0, "issue_commented": 1.0, "issue_closed": 0.5, "issue_labeled": 0.5,
+    "jira_created": 2.0, "jira_commented": 1.0, "jira_transitioned": 0.5, "jira_updated": 0.5,
+}
+STAGES = ("explore", "prototype", "validate", "ship")
+IDENTITY_RE = re.compile(r"^[a-z][a-z0-9_-]*:.+$")
+REPO_PREFIX_RE = re.compile(r"^([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+):(.*)$")
+
+
+class ConfigError(Exception):
+    """A config problem, as one line: file, key path, reason."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+class Settings(_Model):
+    window_weeks: int = Field(12, ge=1, le=520)
+    half_life_weeks: float = Field(0, ge=0)
+    full_week_weight: float = Field(0, ge=0)
+    active_min_fte: float = Field(0.25, ge=0)
+    taste_maker_min_fte: float = Field(0.1, ge=0)
+    roles: list[str] = Field(default_factory=lambda: list(DEFAULT_ROLES), min_length=1)
+    role_min_fte: dict[str, float] = Field(default_factory=dict)
+    taste_maker_roles: list[str] = Field(default_factory=lambda: ["product", "design"])
+    exploration_labels: list[str] = Field(default_factory=lambda: ["prototype", "spike", "exploration"])
+    exclude_actors: list[str] = Field(default_factory=lambda: ["*[bot]", "github:dependabot*"])
+
+    def min_fte(self, role: str) -> float:
+        """The coverage threshold of a role (0.2 where `role_min_fte` does not name it)."""
+        return float(self.role_min_fte.get(role, DEFAULT_ROLE_MIN_FTE))
+
+
+class StoreConfig(_Model):
+    url: str = "sqlite:///zonemap.db"
+
+
+class GithubConfig(_Model):
+    base_url: str = "https://api.github.com"
+    token_env: str = "GITHUB_TOKEN"
+    repos: list[str] = Field(default_factory=list)
+    org: str | None = None
+
+    @field_validator("repos")
+    @classmethod
+    def _repos(cls, v: list[str]) -> list[str]:
+        for repo in v:
+            if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", repo):
+                raise ValueError(f"{repo!r} is not owner/name")
+        return v
+
+
+class JiraConfig(_Model):
+    url: str
+    email_env: str | None = None  # Cloud: email + API token; Data Center: token only
+    token_env: str = "JIRA_TOKEN"
+    jql: str = "order by updated"
+    component_leads: bool = False
+
+
+class GitSource(_Model):
+    path: str
+    repo: str | None = None
+    branch: str | None = None
+    since: str | None = None
+
+
+class CodeownersSource(_Model):
+    file: str
+    repo: str | None = None
+    group: Literal["rule", "dir"] = "rule"
+
+
+class Person(_Model):
+    id: str = Field(min_length=1)
+    name: str | None = None
+    role: str | None = None
+    team: str | None = None
+    identities: list[str] = Field(default_factory=list)
+
+    @field_validator("identities")
+    @classmethod
+    def _identities(cls, v: list[str]) -> list[str]:
+        for ident in v:
+            if not IDENTITY_RE.match(ident):
+                raise ValueError(f"{ident!r} is not an identity like github:login, jira:ID or email:ADDRESS")
+        return v
+
+
+class Area(_Model):
+    id: str = Field(min_length=1)
+    name: str | None = None
+    stage: Literal["explore", "prototype", "validate", "ship"] | None = None
+    taste_makers: list[str] = Field(default_factory=list)
+    requires: list[str] | None = None
+    labels: list[str] = Field(default_factory=list)
+    components: list[str] = Field(default_factory=list)
+    epics: list[str] = Field(default_factory=list)
+    paths: list[str] = Field(default_factory=list)
+    repos: list[str] = Field(default_factory=list)
+    projects: list[str] = Field(default_factory=list)
+    origin: str | None = Field(None, exclude=True)  # e.g. "CODEOWNERS acme/web" for generated areas
+
+    @model_validator(mode="after")
+    def _name(self) -> "Area":
+        if not self.name:
+            self.name = self.id
+        return self
+
+    @field_validator("paths")
+    @classmethod
+    def _paths(cls, v: list[str]) -> list[str]:
+        for pattern in v:
+            check_glob(split_repo_prefix(pattern)[1])
+        return v
+
+
+class RoleRule(_Model):
+    role: str | None = None
+    roles: dict[str, float] | None = None
+    kinds: list[str] = Field(default_factory=list)
+    labels: list[str] = Field(default_factory=list)
+    components: list[str] = Field(default_factory=list)
+    issue_types: list[str] = Field(default_factory=list)
+    paths: list[str] = Field(default_factory=list)
+
+    @field_validator("paths")
+    @classmethod
+    def _paths(cls, v: list[str]) -> list[str]:
+        for pattern in v:
+            check_glob(pattern)
+        return v
+
+    @model_validator(mode="after")
+    def _one_role(self) -> "RoleRule":
+        if (self.role is None) == (self.roles is None):
+            raise ValueError("give either role = \"x\" or a split roles = { x = 0.5, y = 0.5 }")
+        if self.roles is not None:
+            if any(v < 0 for v in self.roles.values()) or abs(sum(self.roles.values()) - 1) > 1e-6:
+                raise ValueError(f"the roles split must sum to 1 (it sums to {sum(self.roles.values()):g})")
+        return self
+
+    @property
+    def shares(self) -> dict[str, float]:
+        return dict(self.roles) if self.roles is not None else {self.role: 1.0}  # type: ignore[dict-item]
+
+
+class Config(_Model):
+    settings: Settings = Field(default_factory=Settings)
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    github: GithubConfig | None = None
+    jira: JiraConfig | None = None
+    git: list[GitSource] = Field(default_factory=list)
+    codeowners: list[CodeownersSource] = Field(default_factory=list)
+    weights: dict[str, float] = Field(default_factory=dict)
+    people: list[Person] = Field(default_factory=list)
+    areas: list[Area] = Field(default_factory=list)
+    role_rules: list[RoleRule] = Field(default_factory=list)
+
+    _path: Path | None = PrivateAttr(default=None)
+
+    @field_validator("weights")
+    @classmethod
+    def _weights(cls, v: dict[str, float]) -> dict[str, float]:
+        for kind, w in v.items():
+            if w < 0:
+                raise ValueError(f"weight of {kind!r} is negative")
+        return v
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> "Config":
+        self.weights = {**DEFAULT_WEIGHTS, **self.weights}
+        problems = list(_cross_problems(self))
+        if problems:
+            raise ValueError(problems[0])
+        return self
+
+    # -- derived -----------------------------------------------------------------
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @property
+    def base_dir(self) -> Path:
+        return self._path.parent if self._path else Path.cwd()
+
+    def person_ids(self) -> set[str]:
+        return {p.id for p in self.people}
+
+    def area(self, area_id: str) -> Area | None:
+        return next((a for a in self.areas if a.id == area_id), None)
+
+    def required_roles(self, area: Area) -> list[str]:
+        return list(area.requires) if area.requires is not None else list(self.settings.roles)
+
+    def identity_owner(self) -> dict[str, str]:
+        """Declared identity id -> person id."""
+        return {ident: p.id for p in self.people for ident in p.identities}
+
+
+class _Problem(str):
+    """A cross-field problem: 'key.path: reason'."""
+
+
+def _cross_problems(cfg: Config):
+    roles = cfg.settings.roles
+    known_roles = set(roles)
+
+    def role_ok(role: str | None, where: str):
+        if role is not None and role not in known_roles:
+            return _Problem(f"{where}: unknown role {role!r} (roles are {', '.join(roles)}; extend [settings] roles)")
+        return None
+
+    if len(set(roles)) != len(roles):
+        yield _Problem("settings.roles: a role is listed twice")
+    for role in cfg.settings.role_min_fte:
+        if (p := role_ok(role, "settings.role_min_fte")):
+            yield p
+    for i, role in enumerate(cfg.settings.taste_maker_roles):
+        if (p := role_ok(role, f"settings.taste_maker_roles[{i}]")):
+            yield p
+    seen_people: dict[str, int] = {}
+    owner: dict[str, str] = {}
+    for i, person in enumerate(cfg.people):
+        if person.id in seen_people:
+            yield _Problem(f"people[{i}].id: person {person.id!r} is declared twice (also people[{seen_people[person.id]}])")
+        seen_people[person.id] = i
+        if (p := role_ok(person.role, f"people[{i}].role")):
+            yield p
+        for j, ident in enumerate(person.identities):
+            key = ident.strip().lower() if ident.startswith("email:") else ident
+            if key in owner and owner[key] != person.id:
+                yield _Problem(f"people[{i}].identities[{j}]: {ident!r} is already an identity of person "
+                               f"{owner[key]!r}; an identity belongs to one person")
+            owner[key] = person.id
+    declared = set(seen_people)
+    seen_areas: dict[str, int] = {}
+    for i, area in enumerate(cfg.areas):
+        where = f"areas[{i}]"
+        if area.id in seen_areas:
+            yield _Problem(f"{where}.id: area {area.id!r} is defined twice (also areas[{seen_areas[area.id]}])")
+        seen_areas[area.id] = i
+        if area.id == "(unmapped)":
+            yield _Problem(f"{where}.id: '(unmapped)' is reserved")
+        for j, tm in enumerate(area.taste_makers):
+            if ":" not in tm and tm not in declared:
+                yield _Problem(f"{where}.taste_makers[{j}]: {tm!r} names no person; declare it under [[people]] "
+                               f"or write an identity like github:{tm}")
+        for j, role in enumerate(area.requires or []):
+            if (p := role_ok(role, f"{where}.requires[{j}]")):
+                yield p
+    for i, rule in enumerate(cfg.role_rules):
+        for role in rule.shares:
+            if (p := role_ok(role, f"role_rules[{i}]")):
+                yield p
+
+
+# -- patterns ----------------------------------------------------------------------
+
+def split_repo_prefix(pattern: str) -> tuple[str | None, str]:
+    """``acme/web:src/**`` -> (``acme/web``, ``src/**``); a plain pattern has no repo."""
+    m = REPO_PREFIX_RE.match(pattern)
+    if m:
+        return m.group(1), m.group(2)
+    return None, pattern
+
+
+def check_glob(pattern: str) -> None:
+    if not pattern.strip():
+        raise ValueError("an empty path pattern matches nothing")
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern])
+    except Exception as exc:  # pathspec raises its own error types
+        raise ValueError(f"bad path pattern {pattern!r}: {exc}") from None
+
+
+# -- loading -------------------------------------------------------------------------
+
+def _loc(loc: tuple, data: dict) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("function-after", "function-before") or str(part).startswith(("function-", "literal[")):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _explain(exc: ValidationError, data: dict) -> str:
+    err = exc.errors()[0]
+    loc = _loc(tuple(err.get("loc", ())), data)
+    msg = err.get("msg", "invalid")
+    kind = err.get("type")
+    if kind == "extra_forbidden":
+        return f"{loc}: unknown key (check the spelling against the README's configuration section)"
+    if kind == "missing":
+        return f"{loc}: required key is missing"
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if isinstance(msg, str) and ": " in msg and not loc:
+        return msg  # a cross-field problem already names its key path
+    return f"{loc}: {msg}" if loc else msg
+
+
+def parse_config(data: dict, path: Path | None = None) -> Config:
+    """A validated Config from decoded TOML; ConfigError names the file and key path."""
+    name = str(path) if path else "config"
+    try:
+        cfg = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{name}: {_explain(exc, data)}") from None
+    cfg._path = path
+    if cfg.codeowners:
+        _add_codeowners_areas(cfg, name)
+    return cfg
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate `zones.toml`. Raises ConfigError with one line."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"{path}: no such config file; write one (see the README's Configuration) "
+                          f"or pass --config / set ZONEMAP_CONFIG; `zonemap demo` needs none")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    return parse_config(data, path.resolve())
+
+
+def _add_codeowners_areas(cfg: Config, name: str) -> None:
+    """`[[codeowners]]`: areas follow the CODEOWNERS file at every load."""
+    from .codeowners import areas_from_codeowners  # local import: optional feature
+
+    known = {a.id for a in cfg.areas}
+    for i, src in enumerate(cfg.codeowners):
+        file = (cfg.base_dir / src.file)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{name}: codeowners[{i}].file: cannot read {file}: {exc.strerror}") from None
+        for entry in areas_from_codeowners(text, src.repo, group=src.group):
+            entry = {k: v for k, v in entry.items() if k in Area.model_fields}
+            if entry["id"] in known:
+                continue  # a hand-written area of the same id wins
+            try:
+                area = Area.model_validate(entry)
+            except ValidationError as exc:
+                raise ConfigError(f"{name}: codeowners[{i}]: {_explain(exc, entry)}") from None
+            area.origin = f"CODEOWNERS {src.repo or src.file}"
+            cfg.areas.append(area)
+            known.add(area.id)
+
+
+def resolve_store_url(cfg: Config | None, db: str | None) -> str:
+    """`--db` beats ZONEMAP_DB (the caller passes either as `db`), which beats `[store] url`.
+
+    A plain path becomes a sqlite URL; a relative `[store] url` is relative to the config file.
+    """
+    if db:
+        return db if "://" in db else f"sqlite:///{Path(db).expanduser().resolve()}"
+    url = cfg.store.url if cfg else "sqlite:///zonemap.db"
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        rel = url[len("sqlite:///"):]
+        if rel and rel != ":memory:":
+            base = cfg.base_dir if cfg else Path.cwd()
+            return f"sqlite:///{(base / rel).resolve()}"
+    return url
+
+
+# -- check -----------------------------------------------------------------------------
+
+def _sample_paths(pattern: str) -> list[str]:
+    """Concrete paths a pattern matches, to test whether another rule covers it."""
+    body = pattern.lstrip("/")
+    concrete = body.replace("**", "zz/zz").replace("*", "zz").replace("?", "z")
+    concrete = re.sub(r"\[[^\]]*\]", "z", concrete)
+    if concrete.endswith("/"):
+        concrete += "zz"
+    samples = [concrete, concrete + "/zz"]
+    if "/" not in body.rstrip("/"):
+        samples.append("deep/er/" + concrete)
+    return samples
+
+
+def shadowed_path_rules(cfg: Config) -> list[str]:
+    """Path rules that a later rule matches wholly (CODEOWNERS: the last match wins)."""
+    rules = [(a.id, raw, *split_repo_prefix(raw)) for a in cfg.areas for raw in a.paths]
+    out = []
+    for i, (area_id, raw, repo, pattern) in enumerate(rules):
+        spec = pathspec.GitIgnoreSpec.from_lines([pattern])
+        samples = [s for s in _sample_paths(pattern) if spec.match_file(s)]
+        if not samples:
+            continue
+        for later_area, later_raw, later_repo, later_pattern in rules[i + 1:]:
+            if later_repo is not None and later_repo != repo:
+                continue
+            later = pathspec.GitIgnoreSpec.from_lines([later_pattern])
+            if all(later.match_file(s) for s in samples):
+                if later_area != area_id:
+                    out.append(f"path rule {raw!r} of area {area_id!r} is shadowed by the later rule "
+                               f"{later_raw!r} of area {later_area!r} (the last matching rule wins; "
+                               f"move the specific rule after the broad one)")
+                break
+    return out
+
+
+def _norm_name(name: object) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", str(name).lower()).strip() if isinstance(name, str) else ""
+
+
+def lookalike_identities(cfg: Config, identities) -> list[str]:
+    """Undeclared identities whose name or email local part looks like a declared person."""
+    if identities is None or len(identities) == 0:
+        return []
+    declared = cfg.identity_owner()
+    names = {_norm_name(p.name): p.id for p in cfg.people if p.name}
+    handles = {}
+    for p in cfg.people:
+        for ident in p.identities:
+            handle = ident.split(":", 1)[1].split("@")[0].lower()
+            handles[handle] = p.id
+    out = []
+    for row in identities.itertuples(index=False):
+        if row.id in declared:
+            continue
+        who = names.get(_norm_name(row.name))
+        reason = "same name"
+        if who is None:
+            local = (row.email or row.id.split(":", 1)[-1]).split("@")[0].lower()
+            who, reason = handles.get(local), "same handle"
+        if who:
+            out.append(f"identity {row.id!r} ({row.name or 'no name'}) looks like person {who!r} ({reason}); "
+                       f"add it to that person's identities if it is them")
+    return out
+
+
+def check_warnings(cfg: Config, identities=None) -> list[str]:
+    """Warnings of `zonemap check`: shadowed path rules, undeclared look-alike identities."""
+    warnings = shadowed_path_rules(cfg)
+    warnings += lookalike_identities(cfg, identities)
+    for area in cfg.areas:
+        if not (area.labels or area.components or area.epics or area.paths or area.repos or area.projects):
+            warnings.append(f"area {area.id!r} has no selectors: no work can map to it")
+    return warnings
+
+
+def dump_example() -> dict[str, Any]:
+    """The defaults, for documentation and tests."""
+    return Config().model_dump(exclude_none=True)

@@ -1,0 +1,300 @@
+"""The store: SQLite (by default) through SQLAlchemy Core.
+
+Upserts by record id are idempotent; a connector batch and its cursor commit in one
+transaction, so an interrupted sync resumes where it stopped and a failed batch
+leaves nothing behind. SQLite runs in WAL mode with a busy timeout, so the dashboard
+can read while a sync writes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import pandas as pd
+from sqlalchemy import (Boolean, Column, Index, Integer, MetaData, String, Table, Text, cast, create_engine,
+                        event, func, select)
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from connectors.base import Batch
+from connectors.records import Activity, Component, Identity, Item, Record, format_time
+
+from .frames import ACTIVITY_COLUMNS, COMPONENT_COLUMNS, IDENTITY_COLUMNS, ITEM_COLUMNS, Frames
+
+SCHEMA_VERSION = 1
+CHUNK = 5000
+LIST_COLUMNS = ("labels", "components", "paths")
+
+metadata = MetaData()
+items = Table(
+    "items", metadata,
+    Column("id", String, primary_key=True),
+    Column("source", String), Column("kind", String), Column("title", Text), Column("url", Text),
+    Column("repo", String), Column("project", String),
+    Column("labels", Text), Column("components", Text),  # JSON lists
+    Column("epic", String), Column("issue_type", String),
+    Column("paths", Text),  # JSON list
+    Column("draft", Boolean), Column("state", String),
+    Column("created_at", String), Column("updated_at", String),
+)
+activities = Table(
+    "activities", metadata,
+    Column("id", String, primary_key=True),
+    Column("item", String, nullable=False), Column("kind", String, nullable=False),
+    Column("actor", String, nullable=False),
+    Column("at", String, nullable=False),  # ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ": sorts as time
+    Index("ix_activities_at", "at"),
+    Index("ix_activities_item", "item"),
+)
+identities = Table(
+    "identities", metadata,
+    Column("id", String, primary_key=True), Column("name", Text), Column("email", Text),
+)
+components = Table(
+    "components", metadata,
+    Column("id", String, primary_key=True), Column("project", String), Column("name", Text),
+    Column("lead", String),
+)
+cursors = Table(
+    "cursors", metadata,
+    Column("source", String, primary_key=True), Column("scope", String, primary_key=True),
+    Column("cursor", Text), Column("synced_at", String),
+)
+meta = Table("meta", metadata, Column("key", String, primary_key=True), Column("value", Text))
+
+TABLE_OF = {Item: items, Activity: activities, Identity: identities, Component: components}
+
+
+class StoreError(Exception):
+    """The store could not be opened or written; one line for the user."""
+
+
+def _row(record: Record) -> dict:
+    row = record.model_dump(exclude={"type"})
+    for key, value in row.items():
+        if isinstance(value, datetime):
+            row[key] = format_time(value)
+        elif key in LIST_COLUMNS and isinstance(value, list):
+            row[key] = json.dumps(value, ensure_ascii=False)
+    return row
+
+
+def _now() -> str:
+    return format_time(datetime.now(timezone.utc))  # type: ignore[return-value]
+
+
+class Store:
+    """A zonemap store at a SQLAlchemy URL or a plain file path."""
+
+    def __init__(self, url_or_path: str | Path):
+        url = str(url_or_path)
+        if "://" not in url:
+            url = f"sqlite:///{Path(url).expanduser().resolve()}"
+        self.url = url
+        if url.startswith("sqlite:///") and not url.endswith(":memory:"):
+            folder = Path(url[len("sqlite:///"):]).parent
+            if not folder.is_dir():
+                raise StoreError(f"store {url[len('sqlite:///'):]}: folder {folder} does not exist; "
+                                 f"create it or point --db elsewhere")
+        try:
+            self.engine: Engine = create_engine(url)
+        except Exception as exc:  # bad URL, missing driver
+            raise StoreError(f"store {url}: cannot open: {exc}") from None
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        try:
+            metadata.create_all(self.engine)
+            with self.engine.begin() as conn:
+                found = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+                if found is None:
+                    conn.execute(sqlite_insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION))
+                                 .on_conflict_do_nothing())
+                elif int(found) > SCHEMA_VERSION:
+                    raise StoreError(f"store {url}: written by a newer zonemap (schema {found}); upgrade zonemap")
+        except SQLAlchemyError as exc:
+            raise StoreError(f"store {url}: cannot open: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}") from None
+
+    def __repr__(self) -> str:
+        return f"Store({self.url!r})"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- writing -------------------------------------------------------------------
+    def _upsert_rows(self, conn, table: Table, rows: list[dict]) -> None:
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start:start + CHUNK]
+            stmt = sqlite_insert(table)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[c for c in table.primary_key.columns],
+                set_={c.name: stmt.excluded[c.name] for c in table.columns if not c.primary_key},
+            )
+            conn.execute(stmt, chunk)
+
+    def _write(self, conn, records: Iterable[Record]) -> Counter:
+        """Upsert records in a connection's transaction, in order (the last with an id wins)."""
+        counts: Counter = Counter()
+        pending: dict[Table, list[dict]] = {t: [] for t in TABLE_OF.values()}
+        for record in records:
+            table = TABLE_OF[type(record)]
+            pending[table].append(_row(record))
+            counts[record.type] += 1
+            if len(pending[table]) >= CHUNK:
+                self._upsert_rows(conn, table, pending[table])
+                pending[table] = []
+        for table, rows in pending.items():
+            if rows:
+                self._upsert_rows(conn, table, rows)
+        if counts:
+            self._bump_version(conn)
+        return counts
+
+    def _bump_version(self, conn) -> None:
+        stmt = sqlite_insert(meta).values(key="data_version", value="1")
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[meta.c.key],
+            set_={"value": cast(cast(meta.c.value, Integer) + 1, Text)},
+        )
+        conn.execute(stmt)
+
+    def upsert(self, records: Iterable[Record]) -> Counter:
+        """Insert or replace records by id, all in one transaction."""
+        try:
+            with self.engine.begin() as conn:
+                return self._write(conn, records)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"store {self.url}: could not write: {getattr(exc, 'orig', exc)}") from None
+
+    def write_batch(self, source: str, batch: Batch) -> dict:
+        """A connector batch: its records, deletions and cursor in one transaction.
+
+        Returns counts by record type plus ``removed`` (items gone upstream, on --full).
+        """
+        try:
+            with self.engine.begin() as conn:
+                counts = dict(self._write(conn, batch.records))
+                counts["removed"] = 0
+                if batch.present_item_ids is not None and batch.item_prefix:
+                    counts["removed"] = self._remove_missing(conn, batch.item_prefix, batch.present_item_ids)
+                if batch.cursor is not None:
+                    stmt = sqlite_insert(cursors).values(source=source, scope=batch.scope,
+                                                         cursor=json.dumps(batch.cursor), synced_at=_now())
+                    stmt = stmt.on_conflict_do_update(
+                        index_elements=[cursors.c.source, cursors.c.scope],
+                        set_={"cursor": stmt.excluded.cursor, "synced_at": stmt.excluded.synced_at})
+                    conn.execute(stmt)
+                    self._bump_version(conn)
+                return counts
+        except SQLAlchemyError as exc:
+            raise StoreError(f"store {self.url}: could not write: {getattr(exc, 'orig', exc)}") from None
+
+    def _remove_missing(self, conn, prefix: str, present: set[str]) -> int:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stored = set(conn.execute(select(items.c.id).where(items.c.id.like(escaped + "%", escape="\\"))).scalars())
+        gone = sorted(stored - set(present))
+        for start in range(0, len(gone), 500):
+            chunk = gone[start:start + 500]
+            conn.execute(activities.delete().where(activities.c.item.in_(chunk)))
+            conn.execute(items.delete().where(items.c.id.in_(chunk)))
+        if gone:
+            self._bump_version(conn)
+        return len(gone)
+
+    def clear_cursors(self, source: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(cursors.delete().where(cursors.c.source == source))
+
+    # -- reading -------------------------------------------------------------------
+    def get_cursor(self, source: str, scope: str) -> dict | None:
+        with self.engine.connect() as conn:
+            raw = conn.execute(select(cursors.c.cursor).where(
+                (cursors.c.source == source) & (cursors.c.scope == scope))).scalar()
+        return json.loads(raw) if raw else None
+
+    def cursors(self) -> pd.DataFrame:
+        """source, scope, cursor (dict), synced_at: when each source last synced what."""
+        with self.engine.connect() as conn:
+            df = pd.read_sql(select(cursors), conn)
+        df["cursor"] = df["cursor"].map(lambda s: json.loads(s) if s else None)
+        return df
+
+    def version(self) -> int:
+        """Changes whenever data is written (a cache key for the dashboard)."""
+        with self.engine.connect() as conn:
+            value = conn.execute(select(meta.c.value).where(meta.c.key == "data_version")).scalar()
+        return int(value or 0)
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            out = {t.name: conn.execute(select(func.count()).select_from(t)).scalar() or 0
+                   for t in (items, activities, identities, components)}
+            for source, n in conn.execute(select(items.c.source, func.count()).group_by(items.c.source)):
+                out[f"items:{source}"] = n
+        return out
+
+    def time_range(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        """The first and last activity time in the store."""
+        with self.engine.connect() as conn:
+            lo, hi = conn.execute(select(func.min(activities.c.at), func.max(activities.c.at))).one()
+        return (pd.Timestamp(lo) if lo else None, pd.Timestamp(hi) if hi else None)
+
+    def orphan_activities(self) -> int:
+        """Activities whose item is not stored (they count as unmapped)."""
+        with self.engine.connect() as conn:
+            q = select(func.count()).select_from(activities).where(
+                ~activities.c.item.in_(select(items.c.id)))
+            return conn.execute(q).scalar() or 0
+
+    def load_frames(self, start: datetime | pd.Timestamp | None = None,
+                    end: datetime | pd.Timestamp | None = None) -> Frames:
+        """Activities with ``start <= at < end`` (filtered in SQL on the time index), the
+        items they touch, and all identities and components."""
+        cond = []
+        if start is not None:
+            cond.append(activities.c.at >= format_time(pd.Timestamp(start).to_pydatetime()))
+        if end is not None:
+            cond.append(activities.c.at < format_time(pd.Timestamp(end).to_pydatetime()))
+        act_q = select(*[activities.c[c] for c in ACTIVITY_COLUMNS]).where(*cond)
+        item_ids = select(activities.c.item).where(*cond).distinct()
+        item_q = select(*[items.c[c] for c in ITEM_COLUMNS]).where(items.c.id.in_(item_ids)) if cond \
+            else select(*[items.c[c] for c in ITEM_COLUMNS])
+        with self.engine.connect() as conn:
+            acts = pd.read_sql(act_q, conn)
+            its = pd.read_sql(item_q, conn)
+            ids = pd.read_sql(select(*[identities.c[c] for c in IDENTITY_COLUMNS]), conn)
+            comps = pd.read_sql(select(*[components.c[c] for c in COMPONENT_COLUMNS]), conn)
+        acts["at"] = pd.to_datetime(acts["at"], utc=True, format="%Y-%m-%dT%H:%M:%SZ")
+        for col in ("created_at", "updated_at"):
+            its[col] = pd.to_datetime(its[col], utc=True, format="%Y-%m-%dT%H:%M:%SZ")
+        for col in LIST_COLUMNS:
+            its[col] = [json.loads(v) if v else [] for v in its[col]]
+        its["draft"] = its["draft"].fillna(False).astype(bool)
+        return Frames(items=its, activities=acts, identities=ids, components=comps)
+
+    def iter_records(self) -> Iterator[dict]:
+        """Every stored record as a JSONL dict: identities, components, items, activities."""
+        with self.engine.connect() as conn:
+            for table, rtype in ((identities, "identity"), (components, "component"),
+                                 (items, "item"), (activities, "activity")):
+                result = conn.execution_options(stream_results=True).execute(select(table).order_by(table.c.id))
+                for row in result.mappings():
+                    obj = {"type": rtype, **row}
+                    for col in LIST_COLUMNS:
+                        if rtype == "item":
+                            obj[col] = json.loads(obj[col]) if obj[col] else []
+                    if rtype == "item":
+                        obj["draft"] = bool(obj["draft"])
+                    yield obj
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
