@@ -1,0 +1,119 @@
+"""The areas-and-people network: its graph, layout and plotly figure (no Streamlit).
+
+Areas are squares coloured by coverage state, people are circles coloured by
+inferred role; both are sized by FTE. An edge joins a person to an area they put at
+least ``min_fte`` into, and is as thick as that FTE.
+"""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.charts import empty_figure, role_colours, styled
+
+STATES = {  # coverage state -> (colour, words)
+    "taste_maker_gap": ("#DC2626", "taste-maker gap"),
+    "role_gap": ("#F59E0B", "role or curation gap"),
+    "covered": ("#16A34A", "covered"),
+    "inactive": ("#9CA3AF", "inactive"),
+}
+TASTE_MAKER_GAPS = ("no_taste_maker", "absent_taste_maker")
+
+
+def area_states(areas: pd.DataFrame, gaps: pd.DataFrame) -> pd.Series:
+    """Coverage state of each area (index area id): the worst gap decides."""
+    tm = set(gaps.loc[gaps["type"].isin(TASTE_MAKER_GAPS), "area"])
+    other = set(gaps.loc[~gaps["type"].isin(TASTE_MAKER_GAPS), "area"])
+    ids = areas["id"]
+    state = pd.Series("covered", index=ids.values)
+    state[ids.isin(other).values] = "role_gap"
+    state[ids.isin(tm).values] = "taste_maker_gap"
+    state[~areas["active"].astype(bool).values] = "inactive"
+    return state
+
+
+def build_graph(fte: pd.DataFrame, areas: pd.DataFrame, people: pd.DataFrame, gaps: pd.DataFrame,
+                min_fte: float = 0.05) -> nx.Graph:
+    """Bipartite graph: ``area:<id>`` and ``person:<id>`` nodes, edges weighted by FTE."""
+    links = (fte[fte["area"] != "(unmapped)"].groupby(["person", "area"], as_index=False)["fte"].sum())
+    links = links[links["fte"] >= min_fte]
+    graph = nx.Graph()
+    states = area_states(areas, gaps)
+    for row in areas.itertuples(index=False):
+        graph.add_node(f"area:{row.id}", kind="area", id=row.id, label=str(row.name), fte=float(row.fte),
+                       state=states[row.id])
+    for pid in links["person"].unique():
+        info = people.loc[pid] if pid in people.index else None
+        graph.add_node(f"person:{pid}", kind="person", id=pid,
+                       label=str(info["name"]) if info is not None and pd.notna(info["name"]) else str(pid),
+                       role=info["inferred_role"] if info is not None else None,
+                       fte=float(info["fte"]) if info is not None else 0.0)
+    for row in links.itertuples(index=False):
+        graph.add_edge(f"person:{row.person}", f"area:{row.area}", weight=float(row.fte))
+    return graph
+
+
+def focus(graph: nx.Graph, area: str | None, radius: int = 2) -> nx.Graph:
+    """The neighbourhood of one area: its people and (radius 2) their other areas."""
+    node = f"area:{area}"
+    if not area or node not in graph:
+        return graph
+    return nx.ego_graph(graph, node, radius=radius)
+
+
+def layout(graph: nx.Graph, seed: int = 7) -> dict[str, tuple[float, float]]:
+    """Deterministic force-directed positions; heavier edges pull harder."""
+    if graph.number_of_nodes() == 0:
+        return {}
+    k = 1.6 / math.sqrt(graph.number_of_nodes())
+    pos = nx.spring_layout(graph, weight="weight", seed=seed, k=k, iterations=80)
+    return {n: (float(x), float(y)) for n, (x, y) in pos.items()}
+
+
+def _size(fte: float, base: float, per: float) -> float:
+    return base + per * math.sqrt(max(fte, 0.0))
+
+
+def network_figure(graph: nx.Graph, pos: dict, roles: list[str], *, big: bool = False) -> go.Figure:
+    """Plotly network of ``graph`` at ``pos``: one legend entry per state and role."""
+    if graph.number_of_nodes() == 0:
+        return empty_figure("Nothing to draw: no area or person in this window", big=big)
+    fig = go.Figure()
+    for u, v, data in graph.edges(data=True):
+        (x0, y0), (x1, y1) = pos[u], pos[v]
+        fig.add_trace(go.Scatter(x=[x0, x1], y=[y0, y1], mode="lines", hoverinfo="skip", showlegend=False,
+                                 line=dict(width=0.6 + 5 * data.get("weight", 0), color="rgba(100,116,139,0.35)")))
+    nodes = pd.DataFrame([{"node": n, **d} for n, d in graph.nodes(data=True)])
+    nodes["x"] = [pos[n][0] for n in nodes["node"]]
+    nodes["y"] = [pos[n][1] for n in nodes["node"]]
+    people = nodes[nodes["kind"] == "person"]
+    colours = role_colours(roles)
+    for role in [*roles, None]:
+        group = people[people["role"].isna()] if role is None else people[people["role"] == role]
+        if group.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=group["x"], y=group["y"], mode="markers", name=role or "no role",
+            marker=dict(size=[_size(f, 9, 14) for f in group["fte"]], color=colours.get(role, "#64748B"),
+                        line=dict(width=1, color="white")),
+            text=group["label"], customdata=group["fte"],
+            hovertemplate="%{text}<br>%{customdata:.2f} FTE<extra>" + (role or "") + "</extra>"))
+    areas = nodes[nodes["kind"] == "area"]
+    for state, (colour, words) in STATES.items():
+        group = areas[areas["state"] == state]
+        if group.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=group["x"], y=group["y"], mode="markers+text", name=f"area: {words}",
+            marker=dict(symbol="square", size=[_size(f, 18, 16) for f in group["fte"]], color=colour,
+                        line=dict(width=2, color="white")),
+            text=group["label"], textposition="top center", customdata=group["fte"],
+            textfont=dict(size=20 if big else 14),
+            hovertemplate="%{text}<br>%{customdata:.2f} FTE<extra>" + words + "</extra>"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x")
+    return styled(fig, height=720, big=big)
