@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,6 +37,7 @@ class _Model(BaseModel):
 
 
 class Settings(_Model):
+    as_of: date | None = None  # pins the report date (a frozen snapshot such as the demo); --as-of beats it
     window_weeks: int = Field(12, ge=1, le=520)
     half_life_weeks: float = Field(0, ge=0)
     full_week_weight: float = Field(0, ge=0)

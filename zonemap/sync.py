@@ -1,0 +1,88 @@
+"""`zonemap sync`: the one place where connectors meet the store.
+
+Each source has an adapter module (`zonemap.sync_<source>`) with
+``batches(cfg, store, full, progress, options) -> Iterator[Batch | SourceError]``: it
+reads credentials and cursors and yields the connector's batches. Here every batch is
+committed together with its cursor (one transaction), so an interrupted sync resumes
+where it stopped. A yielded :class:`SourceError` ends one scope (a repository, a
+query) and the others go on; a raised one ends the source. Either way what was
+committed stays, the failing batch leaves nothing, and the exit status is 1.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from connectors.base import Batch, SourceError
+
+from .config import Config
+from .store import Store
+
+ADAPTERS = {"github": "zonemap.sync_github", "jira": "zonemap.sync_jira", "git": "zonemap.sync_git"}
+
+
+@dataclass
+class SyncOutcome:
+    counts: dict[str, Counter] = field(default_factory=dict)  # source -> record counts (+ removed, batches)
+    errors: list[str] = field(default_factory=list)  # one line each
+    resume_at: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def configured_sources(cfg: Config) -> list[str]:
+    out = []
+    if cfg.github is not None:
+        out.append("github")
+    if cfg.jira is not None:
+        out.append("jira")
+    if cfg.git:
+        out.append("git")
+    return out
+
+
+def run_sync(cfg: Config, store: Store, sources: list[str] | None = None, *, full: bool = False,
+             progress: Any = None, options: dict | None = None,
+             echo: Callable[[str], None] = print) -> SyncOutcome:
+    """Sync the given (default: all configured) sources into the store."""
+    outcome = SyncOutcome()
+    for source in sources or configured_sources(cfg):
+        adapter = importlib.import_module(ADAPTERS[source])
+        counts: Counter = Counter()
+        outcome.counts[source] = counts
+        try:
+            for batch in adapter.batches(cfg, store, full=full, progress=progress, options=options or {}):
+                if isinstance(batch, SourceError):
+                    _failed(outcome, source, batch)
+                    continue
+                assert isinstance(batch, Batch)
+                written = store.write_batch(source, batch)
+                counts.update({k: v for k, v in written.items() if v})
+                counts["batches"] += 1
+        except SourceError as exc:
+            _failed(outcome, source, exc)
+    return outcome
+
+
+def _failed(outcome: SyncOutcome, source: str, exc: SourceError) -> None:
+    where = f"{source} {exc.scope}" if exc.scope else source
+    outcome.errors.append(f"{where}: {exc}")
+    if exc.resume_at:
+        outcome.resume_at = exc.resume_at
+
+
+def summary_lines(outcome: SyncOutcome) -> list[str]:
+    lines = []
+    for source, counts in outcome.counts.items():
+        parts = [f"{counts.get(k, 0)} {k}s" for k in ("item", "activity", "identity") if counts.get(k)]
+        if counts.get("component"):
+            parts.append(f"{counts['component']} components")
+        if counts.get("removed"):
+            parts.append(f"{counts['removed']} items removed upstream")
+        lines.append(f"{source}: " + (", ".join(parts) if parts else "no changes"))
+    return lines
