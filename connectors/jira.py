@@ -1,0 +1,262 @@
+"""Pull active work from Jira Cloud or Data Center with the ``jira`` library.
+
+:func:`connect` builds the client (Cloud: email + API token; Data Center: a personal
+access token).  :func:`fetch_issues` is a generator of :class:`~connectors.base.Batch`
+(one per search page) for the issues matching a JQL filter updated since a cursor:
+
+- the query is ``(<filter>) AND updated >= "yyyy/MM/dd HH:mm" ORDER BY updated ASC, key ASC``,
+  the date in the querying user's time zone (``/myself``), an overlap before the cursor;
+- Cloud (detected from ``serverInfo.deploymentType``) pages ``search/jql`` with
+  ``nextPageToken``; Data Center pages ``/search`` with ``startAt``;
+- comments and changelog come embedded; where Cloud caps them (20) the rest of that
+  issue's list is fetched, for that issue only;
+- issues already stored with the same ``updated`` (the cursor remembers those in the
+  overlap) are skipped, so a resync without changes costs one search request.
+
+Every failure leaves as a one-line :class:`~connectors.base.SourceError` without secrets.
+The generator never touches the store; the record mapping is in ``jira_records``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Iterator
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import requests
+from jira import JIRA, JIRAError
+
+from .base import Batch, SourceError
+from .jira_records import EPIC_LINK, component_records, issue_records, parse_time, project_key
+from .records import format_time
+
+FIELDS = ["summary", "issuetype", "status", "labels", "components", "parent", EPIC_LINK,
+          "project", "assignee", "reporter", "creator", "created", "updated", "comment"]
+PAGE_SIZE = 100
+OVERLAP = timedelta(minutes=2)
+EPOCH_JQL = 'updated >= "1970/01/01 00:00"'  # bounds an empty filter (Cloud rejects unbounded JQL)
+_ORDER_BY = re.compile(r"\border\s+by\b", re.IGNORECASE)
+
+Progress = Callable[[str], None]
+
+
+def connect(url: str, token: str, email: str | None = None, *, timeout: float = 60.0,
+            max_retries: int = 3, max_retry_delay: float = 60.0,
+            auth_hint: str = "check the Jira credentials") -> JIRA:
+    """A ``jira.JIRA`` client: basic auth (Cloud) with ``email``, else a bearer PAT.
+
+    Construction fetches ``serverInfo``, which tells Cloud from Data Center.
+    """
+    with jira_errors(url, auth_hint):
+        auth = {"basic_auth": (email, token)} if email else {"token_auth": token}
+        client = JIRA(server=url, **auth, timeout=timeout, max_retries=max_retries,
+                      logging=False, get_server_info=True)
+    client._session.max_retry_delay = max_retry_delay  # the library offers no argument for it
+    return client
+
+
+def is_cloud(client: JIRA) -> bool:
+    return client.deploymentType == "Cloud"
+
+
+def scope_of(url: str, jql: str) -> str:
+    """The cursor scope of one (server, JQL) pair."""
+    digest = hashlib.sha1(f"{url.rstrip('/')}\n{jql.strip()}".encode()).hexdigest()[:12]
+    return f"jql:{digest}"
+
+
+def _describe(exc: BaseException, url: str, auth_hint: str) -> str:
+    """One line for a failure, built from the status and the server's message only.
+
+    ``str(JIRAError)`` is never used: it dumps the request headers, credentials included.
+    """
+    if isinstance(exc, JIRAError):
+        status = exc.status_code
+        text = " ".join(str(exc.text or "").split())[:200]
+        if status == 401:
+            return f"Jira at {url} rejected the credentials (HTTP 401): {auth_hint}"
+        if status == 403:
+            return f"Jira at {url} refused access (HTTP 403): {text or 'the account lacks permission'}"
+        if status == 410:
+            return (f"Jira at {url} answered 410 Gone on a removed API ({text or 'legacy search'}); "
+                    "Jira Cloud must report deploymentType Cloud in /rest/api/2/serverInfo")
+        if status == 400:
+            return f"Jira at {url} rejected the query (HTTP 400): {text}; check [jira] jql"
+        if status in (429, 503):
+            return f"Jira at {url} is rate limiting or unavailable (HTTP {status}) after retries; try again later"
+        if status is None:
+            return f"Jira at {url} failed: {text or 'empty response'}"
+        return f"Jira at {url} failed with HTTP {status}: {text or 'no message'}"
+    if isinstance(exc, requests.exceptions.Timeout):
+        return f"Jira at {url} did not answer in time; try again later"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return f"cannot connect to Jira at {url} (connection failed after retries); check [jira] url"
+    if isinstance(exc, (ValueError, KeyError, TypeError, AttributeError)):
+        return f"Jira at {url} sent a response zonemap cannot read (malformed JSON or missing keys)"
+    return f"Jira at {url} failed: {type(exc).__name__}"
+
+
+@contextmanager
+def jira_errors(url: str, auth_hint: str):
+    """Turn client, HTTP and decoding failures into a one-line :class:`SourceError`."""
+    try:
+        yield
+    except SourceError:
+        raise
+    except (JIRAError, requests.exceptions.RequestException, ValueError, KeyError,
+            TypeError, AttributeError) as exc:
+        raise SourceError(_describe(exc, url, auth_hint)) from None
+
+
+def split_jql(jql: str) -> str:
+    """The filter part of a JQL query (its own ``ORDER BY`` is dropped: we order by update)."""
+    match = list(_ORDER_BY.finditer(jql))
+    return (jql[: match[-1].start()] if match else jql).strip()
+
+
+def build_jql(jql: str, since_local: str | None) -> str:
+    """``(<filter>) AND updated >= "<since>" ORDER BY updated ASC, key ASC``."""
+    parts = [f"({f})" for f in [split_jql(jql)] if f]
+    if since_local:
+        parts.append(f'updated >= "{since_local}"')
+    return f"{' AND '.join(parts) or EPOCH_JQL} ORDER BY updated ASC, key ASC"
+
+
+def user_zone(client: JIRA) -> tuple[timezone | ZoneInfo, timedelta]:
+    """The querying user's time zone from ``/myself``; unknown zones fall back to UTC ± 14 h."""
+    name = client.myself().get("timeZone")
+    try:
+        return ZoneInfo(name), timedelta(0)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        return timezone.utc, timedelta(hours=14)
+
+
+def _since_local(cursor_at: datetime, zone, extra: timedelta) -> str:
+    return (cursor_at - OVERLAP - extra).astimezone(zone).strftime("%Y/%m/%d %H:%M")
+
+
+def _pages(client: JIRA, jql: str) -> Iterator[list]:
+    """Raw issues of a query, one list per page (nextPageToken on Cloud, startAt elsewhere)."""
+    fields, token, start = list(FIELDS), None, 0
+    while True:
+        if is_cloud(client):
+            page = client.enhanced_search_issues(jql, nextPageToken=token, maxResults=PAGE_SIZE,
+                                                 fields=list(fields), expand="changelog")
+            yield [i.raw for i in page]
+            token = page.nextPageToken
+            if not token or not page:
+                return
+        else:
+            page = client.search_issues(jql, startAt=start, maxResults=PAGE_SIZE,
+                                        fields=list(fields), expand="changelog")
+            yield [i.raw for i in page]
+            start += len(page)
+            if not page or page.total is None or start >= page.total:
+                return
+
+
+def _all_comments(client: JIRA, raw: dict) -> list[dict]:
+    """The issue's comments; the embedded list when whole, else fetched for this issue."""
+    embedded = (raw.get("fields") or {}).get("comment") or {}
+    comments = list(embedded.get("comments") or [])
+    if int(embedded.get("total") or 0) <= len(comments):
+        return comments
+    fetched: list[dict] = []
+    while True:
+        page = client.comments(raw["key"], start_at=len(fetched), max_results=PAGE_SIZE)
+        fetched.extend(c.raw for c in page)
+        if len(page) < PAGE_SIZE:
+            return fetched
+
+
+def _all_histories(client: JIRA, raw: dict) -> list[dict]:
+    """The issue's changelog; the embedded list when whole, else paged for this issue."""
+    embedded = raw.get("changelog") or {}
+    histories = list(embedded.get("histories") or [])
+    if int(embedded.get("total") or 0) <= len(histories):
+        return histories
+    by_id = {h["id"]: h for h in histories}
+    start = 0
+    while True:  # the library has no method for this endpoint
+        page = client._get_json(f"issue/{raw['key']}/changelog",
+                                params={"startAt": start, "maxResults": PAGE_SIZE})
+        values = page.get("values") or []
+        by_id.update((h["id"], h) for h in values)
+        start += len(values)
+        if not values or page.get("isLast", True) or start >= int(page.get("total") or 0):
+            return list(by_id.values())
+
+
+def _load_cursor(cursor: dict | None, full: bool) -> tuple[datetime | None, dict[str, str]]:
+    if full or not cursor or not cursor.get("updated"):
+        return None, {}
+    return parse_time(cursor["updated"]), dict(cursor.get("seen") or {})
+
+
+def _next_cursor(prev_at: datetime | None, prev_seen: dict[str, str],
+                 page: list[dict]) -> tuple[datetime | None, dict[str, str]]:
+    """Advance to the newest ``updated``; remember the (key, updated) pairs inside the overlap."""
+    seen = dict(prev_seen)
+    seen.update((r["key"], r["fields"]["updated"]) for r in page)
+    times = [parse_time(r["fields"]["updated"]) for r in page]
+    newest = max([t for t in [prev_at, *times] if t is not None], default=None)
+    if newest is None:
+        return None, {}
+    floor = newest - OVERLAP - timedelta(minutes=1)
+    return newest, {k: v for k, v in seen.items() if parse_time(v) >= floor}
+
+
+def _cursor(at: datetime | None, seen: dict[str, str], fallback: dict | None) -> dict | None:
+    return {"updated": format_time(at), "seen": seen} if at else fallback
+
+
+def fetch_issues(client: JIRA, url: str, jql: str, *, cursor: dict | None = None,
+                 full: bool = False, component_leads: bool = False,
+                 progress: Progress | None = None,
+                 auth_hint: str = "check the Jira credentials") -> Iterator[Batch]:
+    """Batches of records for the issues matching ``jql`` updated since ``cursor``.
+
+    One batch per search page, each with the cursor after it; with ``full`` the cursor
+    is ignored and the last batch lists every item id seen (``present_item_ids``);
+    with ``component_leads`` a last batch holds the components of the projects seen.
+    """
+    scope = scope_of(url, jql)
+    say = progress or (lambda _msg: None)
+    with jira_errors(url, auth_hint):
+        at, seen = _load_cursor(cursor, full)
+        since = None
+        if at is not None:
+            zone, extra = user_zone(client)
+            since = _since_local(at, zone, extra)
+        query = build_jql(jql, since)
+        say(f"jira: searching {'all' if since is None else 'updated since ' + since} ({query})")
+        present: set[str] = set()
+        projects: set[str] = set()
+        count = skipped = 0
+        for page in _pages(client, query):
+            records = []
+            for raw in page:
+                present.add(f"jira:{raw['key']}")
+                if seen.get(raw["key"]) == raw["fields"].get("updated"):
+                    skipped += 1
+                    continue
+                records.extend(issue_records(raw, _all_comments(client, raw),
+                                             _all_histories(client, raw), url))
+                projects.add(project_key(raw))
+                count += 1
+            at, seen = _next_cursor(at, seen, page)
+            say(f"jira: {count} issues fetched, {skipped} unchanged")
+            yield Batch(scope=scope, records=records, cursor=_cursor(at, seen, cursor))
+        if full:
+            yield Batch(scope=scope, records=[], cursor=_cursor(at, seen, None),
+                        present_item_ids=present, item_prefix="jira:")
+        if component_leads and projects:
+            records = []
+            for project in sorted(projects):
+                records.extend(component_records(
+                    project, (c.raw for c in client.project_components(project))))
+            say(f"jira: components of {len(projects)} projects")
+            yield Batch(scope=scope, records=records, cursor=_cursor(at, seen, cursor))
