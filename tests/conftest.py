@@ -1,0 +1,46 @@
+"""Shared fixtures: a store on a tmp path, a config file writer, the CLI runner."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from zonemap.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "sample"
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    s = Store(tmp_path / "zonemap.db")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def write_config(tmp_path):
+    """write_config(toml_text) -> path of a zones.toml in tmp_path."""
+
+    def write(text: str, name: str = "zones.toml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def cli():
+    """cli(args..., env=None) -> click Result, running the real typer app in-process."""
+    from zonemap.cli import app
+
+    runner = CliRunner()
+
+    def run(*args: str, env: dict | None = None, input: str | None = None):
+        return runner.invoke(app, [str(a) for a in args], env=env, input=input, catch_exceptions=False)
+
+    return run

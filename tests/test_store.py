@@ -1,0 +1,127 @@
+"""The store: idempotent upserts, atomic batches with cursors, window loading, export."""
+
+import sqlite3
+import threading
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from connectors.base import Batch
+from connectors.records import Activity, Identity, Item
+from zonemap.store import Store, StoreError
+
+
+def item(n, **kw):
+    return Item(id=f"github:acme/web#{n}", source="github", kind="issue", title=f"t{n}", **kw)
+
+
+def act(n, item_n, at, kind="issue_commented"):
+    return Activity(id=f"github:acme/web#{item_n}/c{n}", item=f"github:acme/web#{item_n}", kind=kind,
+                    actor="github:alice", at=at)
+
+
+def dump(store):
+    return sorted(map(repr, store.iter_records()))
+
+
+def test_upsert_is_idempotent_and_last_wins(store):
+    recs = [item(1, labels=["a"]), act(1, 1, "2026-11-02T10:00:00Z"), Identity(id="github:alice", name="A")]
+    store.upsert(recs)
+    before = dump(store)
+    store.upsert(recs)
+    assert dump(store) == before
+    store.upsert([item(1, labels=["b"]), item(1, labels=["c"])])
+    assert store.load_frames().items.set_index("id").loc["github:acme/web#1", "labels"] == ["c"]
+    assert store.counts()["items"] == 1
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # the deliberately bad record
+def test_batch_and_cursor_commit_together_or_not_at_all(store):
+    store.write_batch("github", Batch(scope="acme/web", records=[item(1)], cursor={"since": "a"}))
+    assert store.get_cursor("github", "acme/web") == {"since": "a"}
+
+    bad = item(2)  # an id that is no string cannot be written: the whole batch must roll back
+    bad = bad.model_copy(update={"id": object()})
+    with pytest.raises(StoreError):
+        store.write_batch("github", Batch(scope="acme/web", records=[item(3), bad], cursor={"since": "b"}))
+    assert store.get_cursor("github", "acme/web") == {"since": "a"}
+    assert set(store.load_frames().items["id"]) == {"github:acme/web#1"}
+
+
+def test_full_sync_removes_items_gone_upstream(store):
+    store.upsert([item(1), item(2), act(1, 2, "2026-11-02T10:00:00Z"),
+                  Item(id="github:acme/web-old#9", source="github", kind="issue")])
+    counts = store.write_batch("github", Batch(scope="acme/web", records=[item(1)], cursor={},
+                                               present_item_ids={"github:acme/web#1"},
+                                               item_prefix="github:acme/web#"))
+    assert counts["removed"] == 1
+    assert set(store.load_frames().items["id"]) == {"github:acme/web#1", "github:acme/web-old#9"}
+    assert store.counts()["activities"] == 0
+
+
+def test_load_frames_filters_by_time_in_sql(store):
+    store.upsert([item(1), item(2), act(1, 1, "2026-10-01T00:00:00Z"), act(2, 2, "2026-11-02T10:00:00Z"),
+                  act(3, 2, "2026-11-09T00:00:00Z")])
+    f = store.load_frames(pd.Timestamp("2026-11-01", tz="UTC"), pd.Timestamp("2026-11-09", tz="UTC"))
+    assert list(f.activities["id"]) == ["github:acme/web#2/c2"]
+    assert list(f.items["id"]) == ["github:acme/web#2"]  # only the items the window touches
+    assert str(f.activities["at"].dt.tz) == "UTC"
+    plan = sqlite3.connect(store.url[len("sqlite:///"):]).execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM activities WHERE at >= '2026' AND at < '2027'").fetchall()
+    assert "ix_activities_at" in str(plan)
+
+
+def test_version_changes_on_write(store):
+    v0 = store.version()
+    store.upsert([item(1)])
+    assert store.version() > v0
+
+
+def test_reader_does_not_fail_while_a_writer_holds_the_lock(tmp_path):
+    path = tmp_path / "z.db"
+    writer, reader = Store(path), Store(path)
+    writer.upsert([item(1)])
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("BEGIN IMMEDIATE")
+    raw.execute("INSERT INTO items (id) VALUES ('github:acme/web#99')")
+    errors = []
+    t = threading.Thread(target=lambda: errors.append(len(reader.load_frames().items)))
+    t.start()
+    t.join(10)
+    raw.execute("COMMIT")
+    assert errors == [1]  # WAL: the reader sees the last commit, without waiting or failing
+
+
+def test_missing_folder_is_one_clear_line(tmp_path):
+    with pytest.raises(StoreError, match="does not exist"):
+        Store(tmp_path / "no" / "such" / "z.db")
+
+
+times = st.datetimes(min_value=pd.Timestamp("2026-01-01").to_pydatetime(),
+                     max_value=pd.Timestamp("2026-12-31").to_pydatetime()).map(
+    lambda d: d.replace(microsecond=0).isoformat() + "Z")
+record_lists = st.lists(st.tuples(st.integers(1, 5), st.integers(1, 30), times,
+                                  st.lists(st.sampled_from(["a", "b", "ux"]), max_size=2)), max_size=25)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=record_lists)
+def test_import_twice_and_export_import_round_trip(tmp_path_factory, rows):
+    recs = []
+    for item_n, act_n, at, labels in rows:
+        recs += [item(item_n, labels=labels), act(act_n, item_n, at)]
+    folder = tmp_path_factory.mktemp("p")
+    a = Store(folder / "a.db")
+    a.upsert(recs)
+    once = dump(a)
+    a.upsert(recs)
+    assert dump(a) == once
+    from connectors.records import read_records, write_records
+
+    write_records(folder / "x.jsonl.gz", a.iter_records())
+    b = Store(folder / "b.db")
+    b.upsert(read_records(folder / "x.jsonl.gz", strict=True))
+    assert dump(b) == once
+    a.close(), b.close()
