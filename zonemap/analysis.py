@@ -14,6 +14,15 @@ from datetime import date
 import networkx as nx
 import pandas as pd
 
+from .areas import area_shares
+from .coverage import TM_GAPS, assigned_taste_makers, bus_factor, explorations, find_gaps, presence, score
+from .fte import area_fte, assign_weeks, assign_weights, person_roles, time_average, weekly_fte, window_end
+from .graph import build_graph, suggest
+from .resolve import excluded_mask, exclusion_regex, resolve_people
+from .roles import role_shares
+
+ACTIVITY_COLUMNS = ["id", "item", "kind", "actor", "person", "at", "week", "weight"]
+
 
 @dataclass
 class Analysis:
@@ -38,11 +47,100 @@ class Analysis:
     graph: nx.Graph              # "area:<id>" / "person:<id>" nodes, edges weight = fte[p,a]
 
 
+def _counted(cfg, frames, end: pd.Timestamp, window_weeks: int, exclude) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Non-excluded activities (all of them, and the window's weighted ones)."""
+    acts = frames.activities
+    everything = acts[~excluded_mask(acts["actor"], exclude)]
+    counted = assign_weights(assign_weeks(everything, end, window_weeks), cfg.weights)
+    return everything, counted
+
+
+def _areas_table(cfg, totals, active, area_role, score_by_area, bus, expl, gaps) -> pd.DataFrame:
+    """One row per configured area, in report order (score desc, active first, id)."""
+    roles = list(cfg.settings.roles)
+    grid = area_role.pivot(index="area", columns="role", values="fte").reindex(
+        index=[a.id for a in cfg.areas], columns=roles)
+    counts = expl.groupby("area")["curated"].agg(["size", "sum"]) if len(expl) else pd.DataFrame(
+        columns=["size", "sum"])
+    tm_gap = gaps[gaps["type"].isin(TM_GAPS)].set_index("area")["type"]
+    rows = []
+    for a in cfg.areas:
+        row = {"id": a.id, "name": a.name or a.id, "stage": a.stage, "active": bool(active[a.id]),
+               "fte": float(totals[a.id]), "score": float(score_by_area[a.id]),
+               "bus_factor": bus[a.id],
+               "explorations": int(counts["size"].get(a.id, 0)),
+               "curated": int(counts["sum"].get(a.id, 0)),
+               "gap_count": int((gaps["area"] == a.id).sum()),
+               "taste_maker_gap": tm_gap.get(a.id)}
+        row.update({f"fte_{r}": float(grid.at[a.id, r]) for r in roles})
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return pd.DataFrame(columns=["id", "name", "stage", "active", "fte", "score", "bus_factor",
+                                     "explorations", "curated", "gap_count", "taste_maker_gap"]
+                            + [f"fte_{r}" for r in roles])
+    out["bus_factor"] = out["bus_factor"].astype("Int64")
+    return out.sort_values(["score", "active", "id"], ascending=[False, False, True], ignore_index=True)
+
+
 def analyze(cfg, frames, as_of: date, window_weeks: int | None = None) -> Analysis:
     """Run steps 1-13 of DESIGN.md on `frames` for the window ending the day after `as_of`."""
-    raise NotImplementedError("being written")
+    window = int(window_weeks or cfg.settings.window_weeks)
+    end = window_end(as_of)
+    exclude = exclusion_regex(cfg.settings.exclude_actors)
+    everything, counted = _counted(cfg, frames, end, window, exclude)
+
+    extra = [ref for a in cfg.areas for ref in a.taste_makers if ":" in ref]
+    if frames.components is not None and not frames.components.empty:
+        extra += [x for x in frames.components["lead"].dropna().astype(str) if not (exclude and exclude.match(x))]
+    identities, people = resolve_people(cfg, frames.identities, everything["actor"].unique(), exclude, extra)
+    person_of = identities.set_index("identity")["person"]
+    everything = everything.assign(person=everything["actor"].map(person_of))
+    counted = counted.assign(person=counted["actor"].map(person_of))
+
+    item_areas = area_shares(cfg, frames.items, counted["item"].unique())                  # step 3
+    role_split = role_shares(cfg, counted[["item", "kind"]], frames.items)                 # step 4
+    weekly = weekly_fte(cfg, counted, item_areas, role_split)                              # step 5
+    fte = time_average(weekly, window, float(cfg.settings.half_life_weeks))                # step 6
+    area_role, totals, active = area_fte(cfg, fte)                                         # step 7
+    people = person_roles(cfg, fte, people)                                                # step 8
+    people = people[people["declared"] | people.index.isin(counted["person"])]
+    fte_pa = fte.groupby(["person", "area"], as_index=False, sort=True)["fte"].sum()
+
+    steer = assigned_taste_makers(cfg, identities, people, frames.components)
+    taste_makers = presence(cfg, steer, fte_pa)                                            # step 9
+    expl = explorations(cfg, frames.items, everything, counted, item_areas, people, steer)
+    gaps = find_gaps(cfg, totals, active, area_role, taste_makers, expl)                  # step 10
+    score_by_area = score(cfg, totals, active, area_role, gaps)                            # step 11
+    bus = bus_factor(fte_pa, totals, active)                                               # step 12
+    areas = _areas_table(cfg, totals, active, area_role, score_by_area, bus, expl, gaps)
+    rank = {area_id: i for i, area_id in enumerate(areas["id"])}
+    gaps = gaps.assign(_r=gaps["area"].map(rank)).sort_values("_r", kind="stable").drop(columns="_r")
+    gaps = gaps.reset_index(drop=True)
+    gap_areas = list(dict.fromkeys(gaps.loc[gaps["type"].isin(TM_GAPS), "area"]))
+    suggestions = suggest(cfg, fte_pa, people, steer, gap_areas)                           # step 13
+    graph = build_graph(cfg, areas, people, fte_pa, taste_makers)
+
+    return Analysis(cfg=cfg, as_of=as_of, window_weeks=window, end=end, identities=identities,
+                    people=people, activities=counted[ACTIVITY_COLUMNS].reset_index(drop=True),
+                    item_areas=item_areas, weekly=weekly, fte=fte, area_role=area_role, areas=areas,
+                    taste_makers=taste_makers, gaps=gaps, explorations=expl,
+                    suggestions=suggestions, graph=graph)
+
+
+def gap_keys(analysis: Analysis) -> set[tuple[str, str, str | None]]:
+    """The (area, type, role) keys of an analysis' gaps."""
+    roles = analysis.gaps["role"].where(analysis.gaps["role"].notna(), None)
+    return set(zip(analysis.gaps["area"], analysis.gaps["type"], roles))
 
 
 def changes(current: Analysis, previous: Analysis) -> dict:
-    """Step 14: gaps opened and closed between two analyses, keyed by (area, type, role)."""
-    raise NotImplementedError("being written")
+    """Step 14 — gaps opened and closed between two analyses, keyed by (area, type, role);
+    each list ordered by area, type, role."""
+    now, before = gap_keys(current), gap_keys(previous)
+
+    def entries(keys):
+        ordered = sorted(keys, key=lambda k: (k[0], k[1], k[2] or ""))
+        return [{"area": a, "type": t, **({"role": r} if r is not None else {})} for a, t, r in ordered]
+
+    return {"opened": entries(now - before), "closed": entries(before - now)}

@@ -1,0 +1,81 @@
+"""Step 13 (suggestions) and the people/areas graph the dashboard draws."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from .fte import TOL
+
+CONTRIBUTOR_MIN_FTE = 0.05
+
+
+def fte_matrix(fte_pa: pd.DataFrame, area_ids: list[str]) -> pd.DataFrame:
+    """``fte[p,a]`` as a person × area matrix over the configured areas."""
+    pa = fte_pa[fte_pa["area"].isin(area_ids)]
+    return (pa.pivot_table(index="person", columns="area", values="fte", aggfunc="sum", fill_value=0.0)
+            .reindex(columns=area_ids, fill_value=0.0).fillna(0.0))
+
+
+def jaccard(matrix: pd.DataFrame) -> np.ndarray:
+    """``J(a,b)`` between the contributor sets (``fte[p,x] >= 0.05``) of every pair of areas."""
+    c = (matrix.to_numpy() >= CONTRIBUTOR_MIN_FTE - TOL).astype("float64")
+    inter = c.T @ c
+    size = c.sum(axis=0)
+    union = size[:, None] + size[None, :] - inter
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+
+
+def suggest(cfg, fte_pa: pd.DataFrame, people: pd.DataFrame, steer: pd.DataFrame,
+            gap_areas: list[str], limit: int = 3) -> dict[str, list[tuple[str, float]]]:
+    """Step 13 — for each area with a taste-maker gap, up to `limit` people whose inferred
+    role is in `taste_maker_roles` (not the area's own taste-makers), ranked by
+    ``(fte[p,a] + 0.5·Σ_{b≠a} fte[p,b]·J(a,b)) / (1 + areas p already steers)``;
+    only positive values; ties by person id."""
+    area_ids = [a.id for a in cfg.areas]
+    matrix = fte_matrix(fte_pa, area_ids)
+    j = jaccard(matrix)
+    np.fill_diagonal(j, 0.0)
+    raw = matrix.to_numpy() + 0.5 * matrix.to_numpy() @ j
+    steering = steer.groupby("person")["area"].nunique().reindex(matrix.index, fill_value=0)
+    scores = pd.DataFrame(raw / (1.0 + steering.to_numpy()[:, None]), index=matrix.index, columns=area_ids)
+    roles = people["inferred_role"].reindex(scores.index)
+    scores = scores[roles.isin(set(cfg.settings.taste_maker_roles)).to_numpy()]
+    out = {}
+    for area in gap_areas:
+        own = set(steer.loc[steer["area"] == area, "person"])
+        col = scores[area]
+        col = col[(col > TOL) & ~col.index.isin(own)]
+        ranked = sorted(col.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+        out[area] = [(p, float(s)) for p, s in ranked]
+    return out
+
+
+def build_graph(cfg, areas: pd.DataFrame, people: pd.DataFrame, fte_pa: pd.DataFrame,
+                taste_makers: pd.DataFrame) -> nx.Graph:
+    """Nodes ``area:<id>`` (kind, label, fte, stage, state: gap/covered/inactive) and
+    ``person:<id>`` (kind, label, fte, role = inferred role, declared_role, team);
+    an edge per person working on an area (weight = ``fte[p,a]``) or steering it
+    (``taste_maker`` True, weight possibly 0)."""
+    g = nx.Graph()
+    for row in areas.itertuples(index=False):
+        state = "inactive" if not row.active else ("gap" if row.gap_count else "covered")
+        g.add_node(f"area:{row.id}", kind="area", label=row.name, fte=float(row.fte),
+                   stage=row.stage, state=state)
+    pa = fte_pa[fte_pa["area"].isin(areas["id"]) & (fte_pa["fte"] > 0)]
+    linked = set(pa["person"]) | set(taste_makers["person"])
+    for pid in sorted(linked):
+        known = pid in people.index
+        g.add_node(f"person:{pid}", kind="person",
+                   label=people.at[pid, "name"] if known else pid,
+                   fte=float(people.at[pid, "fte"]) if known else 0.0,
+                   role=people.at[pid, "inferred_role"] if known else None,
+                   declared_role=people.at[pid, "declared_role"] if known else None,
+                   team=people.at[pid, "team"] if known else None)
+    for person, area, value in pa[["person", "area", "fte"]].itertuples(index=False, name=None):
+        g.add_edge(f"person:{person}", f"area:{area}", weight=float(value), taste_maker=False)
+    for area, person, value in taste_makers[["area", "person", "fte"]].itertuples(index=False, name=None):
+        g.add_edge(f"person:{person}", f"area:{area}", weight=float(value), taste_maker=True)
+    return g
