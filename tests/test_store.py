@@ -42,8 +42,8 @@ def test_batch_and_cursor_commit_together_or_not_at_all(store):
     store.write_batch("github", Batch(scope="acme/web", records=[item(1)], cursor={"since": "a"}))
     assert store.get_cursor("github", "acme/web") == {"since": "a"}
 
-    bad = item(2)  # an id that is no string cannot be written: the whole batch must roll back
-    bad = bad.model_copy(update={"id": object()})
+    # an id that is no string cannot be written: the whole batch must roll back
+    bad = item(2).model_copy(update={"id": object()})
     with pytest.raises(StoreError):
         store.write_batch("github", Batch(scope="acme/web", records=[item(3), bad], cursor={"since": "b"}))
     assert store.get_cursor("github", "acme/web") == {"since": "a"}

@@ -24,6 +24,7 @@ from connectors.records import ACTIVITY_KINDS, ReadStats, RecordError, read_reco
 
 from .config import Config, ConfigError, check_warnings, load_config, resolve_store_url
 from .store import Store, StoreError
+from .sync import describe_counts
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -143,10 +144,7 @@ def import_cmd(
 
     with counting("importing", enabled=err.is_terminal, console=err) as tick:
         counts = store.upsert(tick(read_records(file, strict=strict, stats=stats)))
-    parts = [f"{counts.get(t, 0)} {t}s" for t in ("item", "activity", "identity") if counts.get(t)]
-    if counts.get("component"):
-        parts.append(f"{counts['component']} components")
-    out.print(f"imported {', '.join(parts) or 'nothing'} from {file} into {store.url}", markup=False)
+    out.print(f"imported {describe_counts(counts) or 'nothing'} from {file} into {store.url}", markup=False)
     if stats.bad:
         err.print(f"warning: skipped {stats.bad} bad line(s); first: {stats.bad_lines[0]} "
                   f"(use --strict to stop at the first)", markup=False)

@@ -76,13 +76,19 @@ def _failed(outcome: SyncOutcome, source: str, exc: SourceError) -> None:
         outcome.resume_at = exc.resume_at
 
 
+PLURAL = {"item": "items", "activity": "activities", "identity": "identities", "component": "components"}
+
+
+def describe_counts(counts) -> str:
+    """'3 items, 10 activities, 2 identities' (types with no records left out)."""
+    return ", ".join(f"{counts[k]} {plural}" for k, plural in PLURAL.items() if counts.get(k))
+
+
 def summary_lines(outcome: SyncOutcome) -> list[str]:
     lines = []
     for source, counts in outcome.counts.items():
-        parts = [f"{counts.get(k, 0)} {k}s" for k in ("item", "activity", "identity") if counts.get(k)]
-        if counts.get("component"):
-            parts.append(f"{counts['component']} components")
+        text = describe_counts(counts) or "no changes"
         if counts.get("removed"):
-            parts.append(f"{counts['removed']} items removed upstream")
-        lines.append(f"{source}: " + (", ".join(parts) if parts else "no changes"))
+            text += f", {counts['removed']} items removed upstream"
+        lines.append(f"{source}: {text}")
     return lines
