@@ -19,7 +19,7 @@ def report_bounds(as_of: date, window_weeks: int) -> tuple[pd.Timestamp, pd.Time
 
 
 def compute_report(cfg: Config, store: Store, as_of: date, window_weeks: int | None = None) -> dict:
-    from .analysis import build_report
+    from .report import build_report
 
     window = window_weeks or cfg.settings.window_weeks
     start, end = report_bounds(as_of, window)

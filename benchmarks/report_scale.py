@@ -1,0 +1,81 @@
+"""Scale benchmark of import and report (issue: core engine, "Speed").
+
+Generates (or reuses) an organisation of 1,000,000 activities, 3,000 people, 300 areas
+over 52 weeks, imports it into a fresh SQLite store, then times `zonemap report` with
+a 12-week window in a separate process and prints its wall time and peak memory.
+
+    .venv/bin/python benchmarks/report_scale.py [--activities N] [--out DIR] [--repeat K]
+
+Targets (docs/benchmarks.md): report <= 2 s and <= 1.5 GiB on the 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--activities", type=int, default=1_000_000)
+    ap.add_argument("--people", type=int, default=3000)
+    ap.add_argument("--areas", type=int, default=300)
+    ap.add_argument("--weeks", type=int, default=52)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "scale")
+    ap.add_argument("--repeat", type=int, default=3, help="report runs (the best and the worst are printed)")
+    args = ap.parse_args()
+
+    from connectors.records import read_records
+    from zonemap import sample
+    from zonemap.store import Store
+
+    out = args.out
+    records = out / "records.jsonl.gz"
+    if not records.exists():
+        out.mkdir(parents=True, exist_ok=True)
+        t = time.perf_counter()
+        sample.generate(out, people=args.people, areas=args.areas, activities=args.activities,
+                        weeks=args.weeks, seed=args.seed)
+        print(f"generate: {time.perf_counter() - t:.1f} s ({args.activities:,} activities)")
+    db = out / "scale.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    t = time.perf_counter()
+    store = Store(db)
+    counts = store.upsert(read_records(records))
+    print(f"import: {time.perf_counter() - t:.1f} s ({dict(counts)})")
+
+    env = dict(os.environ, ZONEMAP_CONFIG=str(out / "zones.toml"), ZONEMAP_DB=str(db))
+    times = []
+    for _ in range(args.repeat):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "zonemap.cli", "report", "--window", "12", "--format", "json",
+                        "--out", str(out / "report.json")], env=env, check=True, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t)
+    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    # in-process, without interpreter start-up and imports: the analysis itself
+    from datetime import date
+
+    from zonemap.config import load_config
+    from zonemap.reporting import compute_report
+
+    cfg = load_config(out / "zones.toml")
+    as_of = cfg.settings.as_of or date.today()
+    t = time.perf_counter()
+    compute_report(cfg, store, as_of, 12)
+    inproc = time.perf_counter() - t
+    print(f"report (12-week window, process incl. start-up): best {min(times):.2f} s, worst {max(times):.2f} s")
+    print(f"report (in-process: load window + analysis + changes): {inproc:.2f} s")
+    print(f"report peak memory: {peak_mib:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
