@@ -36,6 +36,8 @@ from .records import format_time
 FIELDS = ["summary", "issuetype", "status", "labels", "components", "parent", EPIC_LINK,
           "project", "assignee", "reporter", "creator", "created", "updated", "comment"]
 PAGE_SIZE = 100
+TIMEOUT = 60.0  # seconds per request
+MAX_RETRY_DELAY = 60.0  # the longest sleep between the library's retries (429, 503, connection)
 OVERLAP = timedelta(minutes=2)
 EPOCH_JQL = 'updated >= "1970/01/01 00:00"'  # bounds an empty filter (Cloud rejects unbounded JQL)
 _ORDER_BY = re.compile(r"\border\s+by\b", re.IGNORECASE)
@@ -43,18 +45,18 @@ _ORDER_BY = re.compile(r"\border\s+by\b", re.IGNORECASE)
 Progress = Callable[[str], None]
 
 
-def connect(url: str, token: str, email: str | None = None, *, timeout: float = 60.0,
-            max_retries: int = 3, max_retry_delay: float = 60.0,
+def connect(url: str, token: str, email: str | None = None, *, max_retries: int = 3,
             auth_hint: str = "check the Jira credentials") -> JIRA:
     """A ``jira.JIRA`` client: basic auth (Cloud) with ``email``, else a bearer PAT.
 
-    Construction fetches ``serverInfo``, which tells Cloud from Data Center.
+    Construction fetches ``serverInfo``, which tells Cloud from Data Center.  The
+    library's own log (which can hold response dumps) is silenced.
     """
     with jira_errors(url, auth_hint):
         auth = {"basic_auth": (email, token)} if email else {"token_auth": token}
-        client = JIRA(server=url, **auth, timeout=timeout, max_retries=max_retries,
+        client = JIRA(server=url, **auth, timeout=TIMEOUT, max_retries=max_retries,
                       logging=False, get_server_info=True)
-    client._session.max_retry_delay = max_retry_delay  # the library offers no argument for it
+    client._session.max_retry_delay = MAX_RETRY_DELAY  # the library offers no argument for it
     return client
 
 
@@ -132,6 +134,15 @@ def user_zone(client: JIRA) -> tuple[timezone | ZoneInfo, timedelta]:
         return ZoneInfo(name), timedelta(0)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         return timezone.utc, timedelta(hours=14)
+
+
+def probe(client: JIRA, jql: str) -> None:
+    """Run the configured query for one issue key (``zonemap check --online``)."""
+    query = build_jql(jql, None)
+    if is_cloud(client):
+        client.enhanced_search_issues(query, maxResults=1, fields=["key"])
+    else:
+        client.search_issues(query, maxResults=1, fields=["key"])
 
 
 def _since_local(cursor_at: datetime, zone, extra: timedelta) -> str:

@@ -39,6 +39,7 @@ class Fault:
     body: str = ""
     times: int = 1  # how many requests it hits; -1 = all
     delay: float = 0.0
+    after: int = 0  # matching requests to let through first
 
 
 class FakeJira:
@@ -56,6 +57,7 @@ class FakeJira:
         self.counts: Counter = Counter()
         self.log: list[str] = []  # "METHOD path?query" of every request
         self.faults: list[Fault] = []
+        self.people: dict[str, dict] = {}  # test data sets keep their users here
         self._lock = threading.Lock()
 
     # --- data set -------------------------------------------------------------
@@ -121,8 +123,9 @@ class FakeJira:
             "name": "Epic", "hierarchyLevel": 1, "subtask": False}}}
 
     def fault(self, endpoint: str, kind: str = "status", status: int = 500, *, times: int = 1,
-              headers: dict | None = None, body: str = "", delay: float = 0.0) -> Fault:
-        f = Fault(endpoint, kind, status, headers or {}, body, times, delay)
+              headers: dict | None = None, body: str = "", delay: float = 0.0, after: int = 0) -> Fault:
+        """Fail the next ``times`` requests to ``endpoint`` (after letting ``after`` through)."""
+        f = Fault(endpoint, kind, status, headers or {}, body, times, delay, after)
         self.faults.append(f)
         return f
 
@@ -181,6 +184,9 @@ class FakeJira:
         with self._lock:
             for f in self.faults:
                 if f.times != 0 and f.endpoint in (endpoint, "*"):
+                    if f.after > 0:
+                        f.after -= 1
+                        continue
                     f.times -= 1 if f.times > 0 else 0
                     return f
         return None
