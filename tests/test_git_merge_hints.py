@@ -1,0 +1,65 @@
+"""merge_suggestions: which git (email) identities look like CODEOWNERS (GitHub) people."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from zonemap.merge_hints import COLUMNS, merge_suggestions
+
+
+def frame(*rows):
+    return pd.DataFrame([dict(zip(["id", "name", "email"], r)) for r in rows], columns=["id", "name", "email"])
+
+
+IDENTITIES = frame(
+    ("email:alice@acme.com", "Alice Smith", "alice@acme.com"),
+    ("github:alice-s", "Alice  SMITH", None),
+    ("email:12345+bob-dev@users.noreply.github.com", "Bob Dev", "12345+bob-dev@users.noreply.github.com"),
+    ("email:carol@acme.com", "Carol King", "carol@acme.com"),
+    ("github:ckay", "C. King", "carol@acme.com"),           # same address: already one person
+    ("email:dave@home.org", "Dave Doe", "dave@home.org"),
+    ("email:dave@acme.com", "dave doe", "dave@acme.com"),
+    ("email:erin@acme.com", None, "erin@acme.com"),
+    ("email:frank@acme.com", "Frank", "frank@acme.com"),
+    ("github:gus", "Gus", None),
+)
+PEOPLE = [
+    {"id": "alice", "name": "Alice Smith", "identities": ["github:alice-s"]},
+    {"id": "frank", "name": "F.", "identities": ["email:FRANK@acme.com"]},
+    {"id": "gus", "name": "Gus", "identities": ["github:gus"]},
+]
+
+
+def pairs(df):
+    return {(r.identity, r.suggested_person_or_identity, r.reason) for r in df.itertuples()}
+
+
+def test_reasons():
+    out = merge_suggestions(IDENTITIES, PEOPLE, handles=["github:erin", "github:bob-dev"])
+    assert list(out.columns) == COLUMNS
+    assert pairs(out) == {
+        ("email:12345+bob-dev@users.noreply.github.com", "github:bob-dev", "noreply address"),
+        ("email:alice@acme.com", "alice", "same name"),
+        ("email:frank@acme.com", "frank", "same email"),       # declared as email:FRANK@..., any case
+        ("email:dave@acme.com", "email:dave@home.org", "same name"),
+        ("email:dave@home.org", "email:dave@acme.com", "same name"),
+        ("email:erin@acme.com", "github:erin", "same handle"),  # a CODEOWNERS handle, no record
+    }
+    assert out["identity"].is_monotonic_increasing
+
+
+def test_declared_identities_get_no_hints_and_the_strongest_reason_wins():
+    ids = frame(("email:gus@acme.com", "Gus", "gus@acme.com"), ("github:gus", "Gus", "gus@acme.com"))
+    out = merge_suggestions(ids, PEOPLE)
+    assert pairs(out) == {("email:gus@acme.com", "gus", "same email")}  # not also "same name"/"same handle"
+
+
+def test_noreply_points_at_the_person_who_owns_the_login():
+    ids = frame(("email:7+alice-s@users.noreply.github.com", "A", "7+alice-s@users.noreply.github.com"))
+    assert pairs(merge_suggestions(ids, PEOPLE)) == {
+        ("email:7+alice-s@users.noreply.github.com", "alice", "noreply address")}
+
+
+def test_nothing_to_say():
+    assert merge_suggestions(frame(), []).empty
+    assert merge_suggestions(frame(("email:x@y.z", None, None)), PEOPLE).empty
