@@ -1,8 +1,9 @@
 """The areas-and-people network: its graph, layout and plotly figure (no Streamlit).
 
 Areas are squares coloured by coverage state, people are circles coloured by
-inferred role; both are sized by FTE. An edge joins a person to an area they put at
-least ``min_fte`` into, and is as thick as that FTE.
+inferred role; both are sized by FTE. A grey edge joins a person to an area they put at
+least ``min_fte`` into and is as thick as that FTE; a dotted gold edge joins a
+taste-maker to the area they steer.
 """
 
 from __future__ import annotations
@@ -36,25 +37,23 @@ def area_states(areas: pd.DataFrame, gaps: pd.DataFrame) -> pd.Series:
     return state
 
 
-def build_graph(fte: pd.DataFrame, areas: pd.DataFrame, people: pd.DataFrame, gaps: pd.DataFrame,
-                min_fte: float = 0.05) -> nx.Graph:
-    """Bipartite graph: ``area:<id>`` and ``person:<id>`` nodes, edges weighted by FTE."""
-    links = (fte[fte["area"] != "(unmapped)"].groupby(["person", "area"], as_index=False)["fte"].sum())
-    links = links[links["fte"] >= min_fte]
-    graph = nx.Graph()
+def prepare(graph: nx.Graph, areas: pd.DataFrame, gaps: pd.DataFrame, min_fte: float = 0.05) -> nx.Graph:
+    """A drawable copy of the analysis graph (``area:<id>`` / ``person:<id>`` nodes with
+    kind, label, fte, role; edges with weight and ``taste_maker``).
+
+    Area states become the finer :func:`area_states`; work edges lighter than
+    ``min_fte`` go (steering edges stay), and so do people left without an edge.
+    """
+    g = graph.copy()
     states = area_states(areas, gaps)
-    for row in areas.itertuples(index=False):
-        graph.add_node(f"area:{row.id}", kind="area", id=row.id, label=str(row.name), fte=float(row.fte),
-                       state=states[row.id])
-    for pid in links["person"].unique():
-        info = people.loc[pid] if pid in people.index else None
-        graph.add_node(f"person:{pid}", kind="person", id=pid,
-                       label=str(info["name"]) if info is not None and pd.notna(info["name"]) else str(pid),
-                       role=info["inferred_role"] if info is not None else None,
-                       fte=float(info["fte"]) if info is not None else 0.0)
-    for row in links.itertuples(index=False):
-        graph.add_edge(f"person:{row.person}", f"area:{row.area}", weight=float(row.fte))
-    return graph
+    for area_id, st in states.items():
+        if f"area:{area_id}" in g:
+            g.nodes[f"area:{area_id}"]["state"] = st
+    light = [(u, v) for u, v, d in g.edges(data=True)
+             if not d.get("taste_maker") and d.get("weight", 0) < min_fte]
+    g.remove_edges_from(light)
+    g.remove_nodes_from([n for n, d in g.nodes(data=True) if d.get("kind") == "person" and g.degree(n) == 0])
+    return g
 
 
 def focus(graph: nx.Graph, area: str | None, radius: int = 2) -> nx.Graph:
@@ -85,8 +84,12 @@ def network_figure(graph: nx.Graph, pos: dict, roles: list[str], *, big: bool = 
     fig = go.Figure()
     for u, v, data in graph.edges(data=True):
         (x0, y0), (x1, y1) = pos[u], pos[v]
-        fig.add_trace(go.Scatter(x=[x0, x1], y=[y0, y1], mode="lines", hoverinfo="skip", showlegend=False,
-                                 line=dict(width=0.6 + 5 * data.get("weight", 0), color="rgba(100,116,139,0.35)")))
+        steer = bool(data.get("taste_maker"))
+        fig.add_trace(go.Scatter(
+            x=[x0, x1], y=[y0, y1], mode="lines", hoverinfo="skip", showlegend=False,
+            line=dict(width=(2.5 if steer else 0.6) + 5 * data.get("weight", 0),
+                      color="rgba(202,138,4,0.8)" if steer else "rgba(100,116,139,0.35)",
+                      dash="dot" if steer else "solid")))
     nodes = pd.DataFrame([{"node": n, **d} for n, d in graph.nodes(data=True)])
     nodes["x"] = [pos[n][0] for n in nodes["node"]]
     nodes["y"] = [pos[n][1] for n in nodes["node"]]

@@ -116,19 +116,35 @@ def test_area_states_worst_gap_wins(frames):
     assert states.to_dict() == {"billing": "taste_maker_gap", "search": "role_gap", "legacy": "inactive"}
 
 
-def test_graph_links_people_to_areas_above_threshold(frames):
-    g = charts_graph.build_graph(frames["fte"], frames["areas"], frames["people"], frames["gaps"])
-    assert g.has_edge("person:bob", "area:billing")
-    assert not g.has_edge("person:alice", "area:billing")  # 0.03 < 0.05
-    assert "area:(unmapped)" not in g and "person:carol" not in g
+def _analysis_graph():
+    """The analysis' graph shape: area/person nodes, work and steering edges."""
+    import networkx as nx
+    g = nx.Graph()
+    for area, name, fte in [("billing", "Billing", 2.0), ("search", "Search", 1.0), ("legacy", "Legacy", 0.1)]:
+        g.add_node(f"area:{area}", kind="area", label=name, fte=fte, state="gap")
+    for pid, name, role, fte in [("bob", "Bob", "engineering", 0.9), ("alice", "Alice", "product", 0.53),
+                                 ("dan", "Dan", "design", 0.3)]:
+        g.add_node(f"person:{pid}", kind="person", label=name, role=role, fte=fte)
+    g.add_edge("person:bob", "area:billing", weight=0.9, taste_maker=False)
+    g.add_edge("person:alice", "area:search", weight=0.5, taste_maker=False)
+    g.add_edge("person:alice", "area:billing", weight=0.03, taste_maker=True)
+    g.add_edge("person:dan", "area:legacy", weight=0.01, taste_maker=False)
+    return g
+
+
+def test_prepare_restates_areas_and_drops_light_work_edges(frames):
+    g = charts_graph.prepare(_analysis_graph(), frames["areas"], frames["gaps"])
+    assert g.has_edge("person:alice", "area:billing")  # steering is kept however light
+    assert not g.has_edge("person:dan", "area:legacy") and "person:dan" not in g
     assert g.nodes["area:search"]["state"] == "role_gap"
-    sub = charts_graph.focus(g, "billing", radius=1)
-    assert set(sub.nodes) == {"area:billing", "person:bob"}
+    assert g.nodes["area:legacy"]["state"] == "inactive"
+    sub = charts_graph.focus(g, "search", radius=1)
+    assert set(sub.nodes) == {"area:search", "person:alice"}
     assert charts_graph.focus(g, "nope") is g
 
 
 def test_network_figure_colours_areas_by_state_and_people_by_role(frames):
-    g = charts_graph.build_graph(frames["fte"], frames["areas"], frames["people"], frames["gaps"])
+    g = charts_graph.prepare(_analysis_graph(), frames["areas"], frames["gaps"])
     pos = charts_graph.layout(g)
     assert charts_graph.layout(g) == pos  # deterministic
     fig = charts_graph.network_figure(g, pos, ROLES)
@@ -137,6 +153,7 @@ def test_network_figure_colours_areas_by_state_and_people_by_role(frames):
     assert named["area: inactive"].text == ("Legacy",)
     assert set(named["engineering"].text) == {"Bob"}
     assert named["product"].marker.color == charts.ROLE_COLOURS["product"]
+    assert sum(1 for t in fig.data if t.mode == "lines" and t.line.dash == "dot") == 1  # one steering edge
 
 
 def test_empty_graph_is_an_explained_blank():

@@ -1,0 +1,114 @@
+"""Area: one zone up close.
+
+Its taste-makers and whether they are present, role FTE per week, the people in it,
+its explorations and whether they were curated, its bus factor and recent items
+(links to GitHub or Jira; titles shown as text).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, state, ui
+
+RECENT = 15
+
+
+def pick_area(ctx: ui.Ctx) -> str:
+    """The area selector, bound to the ``area`` query param."""
+    areas = ctx.an.areas
+    ids = areas["id"].tolist()
+    names = ctx.area_names()
+    chosen = ctx.view.area if ctx.view.area in ids else ids[0]
+    if st.session_state.get("w_area") not in ids:
+        st.session_state["w_area"] = chosen
+    area = st.selectbox("Area", ids, key="w_area", format_func=lambda a: names.get(a, a))
+    state.update(area=area)
+    return area
+
+
+def taste_makers(ctx: ui.Ctx, area: str) -> None:
+    tm = ctx.an.taste_makers
+    rows = tm[tm["area"] == area]
+    names = ctx.person_names()
+    st.subheader("Taste-makers")
+    if rows.empty:
+        st.error("No taste-maker is assigned to this area.", icon=":material/person_off:")
+        return
+    for row in rows.itertuples(index=False):
+        who = ui.md_text(names.get(row.person, row.person))
+        if row.present:
+            st.success(f"**{who}** is present: {row.fte:.2f} FTE here", icon=":material/check_circle:")
+        else:
+            st.error(f"**{who}** is assigned but absent: {row.fte:.2f} FTE here "
+                     f"(needs {ctx.an.cfg.settings.taste_maker_min_fte:.2f})", icon=":material/warning:")
+
+
+def explorations(ctx: ui.Ctx, area: str) -> None:
+    ex = ctx.an.explorations
+    rows = ex[ex["area"] == area]
+    st.subheader(f"Explorations ({len(rows)}, {int(rows['curated'].sum()) if len(rows) else 0} curated)")
+    if rows.empty:
+        st.caption("No draft pull request or prototype/spike/exploration item in the window.")
+        return
+    names = ctx.person_names()
+    table = pd.DataFrame({
+        "curated": rows["curated"].astype(bool).map({True: "✓ curated", False: "✗ not curated"}),
+        "title": rows["title"].astype(str), "author": rows["author"].map(lambda p: names.get(p, p)),
+        "link": rows["url"]})
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={"link": st.column_config.LinkColumn("link", display_text="open")})
+
+
+def recent_items(ctx: ui.Ctx, area: str) -> None:
+    ia = ctx.an.item_areas
+    in_area = ia.loc[(ia["area"] == area) & (ia["share"] > 0), "item"]
+    items = ctx.model.items
+    rows = items[items["id"].isin(in_area)].head(RECENT)
+    st.subheader("Recent items")
+    if rows.empty:
+        st.caption("No item in the window.")
+        return
+    for row in rows.itertuples(index=False):
+        when = row.last_at.strftime("%b %d") if pd.notna(row.last_at) else ""
+        kind = str(row.kind).replace("_", " ")
+        st.markdown(f"- {ui.md_link(row.title, row.url)} · {ui.md_text(kind)} · {when} · "
+                    f"{int(row.activities)} actions by {int(row.people)}")
+
+
+def main() -> None:
+    ctx = ui.context()
+    st.title("Area")
+    area = pick_area(ctx)
+    row = ctx.an.areas.set_index("id").loc[area]
+    head = st.columns([4, 2, 2, 2, 2], vertical_alignment="center")
+    with head[0]:
+        st.header(ui.md_text(row["name"]))
+        ui.stage_badge(row["stage"])
+    head[1].metric("FTE", f"{row['fte']:.2f}", border=True)
+    bus = row["bus_factor"]
+    head[2].metric("Bus factor", "–" if pd.isna(bus) else int(bus), border=True,
+                   help="The fewest people who together do half of this area's work.")
+    head[3].metric("Gaps", int(row.get("gap_count", 0)), border=True)
+    head[4].metric("Active", "yes" if row["active"] else "no", border=True)
+    gaps = ctx.an.gaps[ctx.an.gaps["area"] == area]
+    for g in gaps.itertuples(index=False):
+        st.warning(ui.md_text(ui.gap_words(g.type, g.role, g.fte, g.min)), icon=":material/report:")
+
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.subheader("Role FTE per week")
+        st.plotly_chart(charts.role_fte_weekly(ctx.an.weekly, area, ctx.view.as_of, ctx.view.window,
+                                               ctx.roles, big=ctx.big), key="area_weekly")
+        st.subheader("People")
+        st.plotly_chart(charts.area_people_bars(ctx.an.fte, area, ctx.person_names(), ctx.roles, big=ctx.big),
+                        key="area_people")
+    with right:
+        taste_makers(ctx, area)
+        explorations(ctx, area)
+        recent_items(ctx, area)
+
+
+if __name__ == "__main__":
+    main()
