@@ -1,0 +1,105 @@
+"""The `[github]` config meets the GitHub connector: token, client, cursors, progress.
+
+``batches`` is what `zonemap sync` iterates for the source ``github`` (see
+zonemap/sync.py); ``check`` is `zonemap check --online`. The token is read from the
+environment variable named by ``[github] token_env`` and goes nowhere but into the
+client's Authorization header.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any, Iterator
+
+from connectors.base import Batch, SourceError
+from connectors.github import describe_failure, sync_repos
+from connectors.github_api import Api, ClientOptions, make_client
+
+from .config import Config, GithubConfig
+from .store import Store
+
+SOURCE = "github"
+
+
+def client_options(gh: GithubConfig, options: dict[str, Any]) -> ClientOptions:
+    """Client settings from ``[github]``; ``--wait`` lifts the cap on rate-limit waits."""
+    return ClientOptions(
+        base_url=gh.base_url, retries=gh.retries, backoff_factor=gh.backoff_factor,
+        seconds_between_requests=gh.seconds_between_requests or None,
+        secondary_rate_wait=gh.secondary_rate_wait,
+        max_rate_limit_wait=None if options.get("wait") else gh.max_rate_limit_wait,
+    )
+
+
+def _token(gh: GithubConfig) -> str:
+    token = os.environ.get(gh.token_env, "").strip()
+    if not token:
+        raise SourceError(f"no token: set the environment variable {gh.token_env} to a read-only GitHub token "
+                          f"(or name another variable in [github] token_env)")
+    return token
+
+
+class _Display:
+    """One progress row per repository: items, comments, PRs detailed, requests, rate limit left."""
+
+    def __init__(self, progress: Any):
+        self.progress = progress
+        self.tasks: dict[str, Any] = {}
+
+    def __call__(self, repo: str, counts: dict) -> None:
+        if self.progress is None:
+            return
+        if repo not in self.tasks:
+            self.tasks[repo] = self.progress.add_task(f"github {repo}", total=None, info="")
+        self.progress.update(self.tasks[repo], completed=counts["items"] + counts["commits"], info=info_line(counts))
+
+
+def info_line(counts: dict) -> str:
+    rate = counts.get("rate_remaining")
+    return (f"{counts['items']} items, {counts['comments']} comments, {counts['prs_detailed']} PRs detailed, "
+            f"{counts['commits']} commits, {counts['requests']} requests"
+            + (f", rate limit {rate} left" if rate is not None else ""))
+
+
+def batches(cfg: Config, store: Store, full: bool = False, progress: Any = None,
+            options: dict | None = None) -> Iterator[Batch | SourceError]:
+    """The GitHub source's batches, each with its repository's cursor (and failures as SourceError)."""
+    gh = cfg.github
+    if gh is None:
+        raise SourceError("no [github] section in the config")
+    if not gh.repos and not gh.org:
+        raise SourceError("[github] names no repos and no org; add repos = [\"owner/name\"] or org = \"name\"")
+    client = make_client(_token(gh), client_options(gh, options or {}))
+    api = Api(client)
+    try:
+        yield from sync_repos(api, gh.repos, lambda scope: store.get_cursor(SOURCE, scope), org=gh.org,
+                              full=full, overlap=timedelta(minutes=gh.overlap_minutes), use_graphql=gh.graphql,
+                              progress=_Display(progress), token_env=gh.token_env)
+    finally:
+        client.close()
+
+
+def check(cfg: Config, echo) -> list[str]:
+    """`zonemap check --online`: the token works and can read each repository (or the org)."""
+    gh = cfg.github
+    if gh is None:
+        return []
+    try:
+        api = Api(make_client(_token(gh), client_options(gh, {})))
+    except SourceError as exc:
+        return [f"github: {exc}"]
+    problems = []
+    targets = [f"/repos/{r}" for r in gh.repos] + ([f"/orgs/{gh.org}"] if gh.org else [])
+    for url in ["/rate_limit", *targets]:
+        what = url.split("/", 2)[-1] if url != "/rate_limit" else "token"
+        try:
+            api.get(url)
+        except Exception as exc:  # one line per problem, whatever failed
+            problems.append(f"github {what}: {describe_failure(exc, gh.token_env)}")
+            if url == "/rate_limit":
+                break
+        else:
+            echo(f"github {what}: ok" + (f" (rate limit {api.rate_remaining} left)" if url == "/rate_limit" else ""))
+    api.client.close()
+    return problems
