@@ -63,6 +63,21 @@ class GithubConfig(_Model):
     token_env: str = "GITHUB_TOKEN"
     repos: list[str] = Field(default_factory=list)
     org: str | None = None
+    # request economy and failure handling (docs/github.md); the defaults suit github.com
+    overlap_minutes: float = Field(5, ge=0)          # the cursor re-reads this much (clock skew)
+    graphql: bool = True                            # false: REST per pull request (GHE without GraphQL)
+    seconds_between_requests: float = Field(0.25, ge=0)  # PyGithub's throttle; 0 = none
+    retries: int = Field(8, ge=0)                   # GithubRetry attempts on 5xx, 429, dropped connections
+    backoff_factor: float = Field(1.0, ge=0)        # exponential backoff between those attempts
+    secondary_rate_wait: float = Field(60, ge=0)    # seconds to wait after a secondary rate limit
+    max_rate_limit_wait: float = Field(120, ge=0)   # a reset further away stops the sync (unless --wait)
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, v: str) -> str:
+        if not re.match(r"^https?://[^/]+", v):
+            raise ValueError(f"{v!r} is not an http(s) URL (GitHub Enterprise: https://HOST/api/v3)")
+        return v.rstrip("/")
 
     @field_validator("repos")
     @classmethod
