@@ -88,7 +88,7 @@ def _describe(exc: BaseException, url: str, auth_hint: str) -> str:
         if status == 400:
             return f"Jira at {url} rejected the query (HTTP 400): {text}; check [jira] jql"
         if status in (429, 503):
-            return f"Jira at {url} is rate limiting or unavailable (HTTP {status}) after retries; try again later"
+            return f"Jira at {url} is rate limiting or unavailable (HTTP {status}); try again later"
         if status is None:
             return f"Jira at {url} failed: {text or 'empty response'}"
         return f"Jira at {url} failed with HTTP {status}: {text or 'no message'}"
@@ -260,7 +260,8 @@ def fetch_issues(client: JIRA, url: str, jql: str, *, cursor: dict | None = None
                 count += 1
             at, seen = _next_cursor(at, seen, page)
             say(f"jira: {count} issues fetched, {skipped} unchanged")
-            yield Batch(scope=scope, records=records, cursor=_cursor(at, seen, cursor))
+            unique = list({r.id: r for r in records}.values())  # users recur across issues
+            yield Batch(scope=scope, records=unique, cursor=_cursor(at, seen, cursor))
         if full:
             yield Batch(scope=scope, records=[], cursor=_cursor(at, seen, None),
                         present_item_ids=present, item_prefix="jira:")
