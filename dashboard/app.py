@@ -74,6 +74,10 @@ def main() -> None:
     view = state.sidebar(view, list(cfg.settings.roles), teams, latest)
     st.html(ui.PRESENT_CSS if view.present else ui.BASE_CSS)
 
+    if not loading.has_activity(source.store_url, version, view.as_of, view.window):
+        ui.problem_page(_no_activity(view, facts))
+        state.publish(defaults)
+        return
     try:
         model = loading.model(source, version, view.as_of, view.window, view.thresholds)
     except Exception as exc:  # a bug or bad data: one line here, the traceback in the server log
@@ -89,10 +93,7 @@ def main() -> None:
     st.session_state[ui.CTX_KEY] = ui.Ctx(source=source, cfg=cfg, version=version, view=view,
                                           defaults=defaults, model=model, facts=facts, pages=pages)
     page = st.navigation(list(pages.values()), position="top" if view.present else "sidebar")
-    if model.items.empty:
-        ui.problem_page(_no_activity(view, facts))
-    else:
-        page.run()
+    page.run()
     if view.present and st.button("Leave presentation mode", icon=":material/close_fullscreen:"):
         state.update(present=False)
         st.session_state.pop("w_present", None)

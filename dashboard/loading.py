@@ -105,6 +105,13 @@ def frames(url: str, version: int, start: pd.Timestamp, end: pd.Timestamp) -> Fr
     return _store(url).load_frames(start, end)
 
 
+def has_activity(url: str, version: int, as_of: date, window: int) -> bool:
+    """Whether any activity falls in the window (the analysis needs some)."""
+    start, end = window_bounds(as_of, window)
+    acts = frames(url, version, start, end).activities
+    return bool(((acts["at"] >= start + pd.Timedelta(days=7)) & (acts["at"] < end)).any())
+
+
 def with_thresholds(cfg: Config, thresholds: tuple[tuple[str, float], ...]) -> Config:
     """A copy of ``cfg`` with the sidebar's role thresholds."""
     if all(abs(cfg.settings.min_fte(r) - v) < 1e-12 for r, v in thresholds):
