@@ -1,0 +1,79 @@
+"""zonemap.launch: the demo store is built when missing or stale, and the dashboard script
+is found without importing the dashboard."""
+
+import os
+import socket
+import sys
+
+import pytest
+
+from connectors.records import parse_record, write_records
+from dashboard_testkit import tiny_records
+from zonemap import launch
+from zonemap.store import Store
+
+
+@pytest.fixture()
+def sample(tmp_path):
+    folder = tmp_path / "sample"
+    folder.mkdir()
+    (folder / "zones.toml").write_text("[settings]\n", encoding="utf-8")
+    write_records(folder / "records.jsonl.gz", [parse_record(r) for r in tiny_records()])
+    return folder
+
+
+def test_demo_store_is_built_once_and_rebuilt_when_the_sample_changes(sample, tmp_path):
+    db = tmp_path / "out" / "demo.db"
+    lines = []
+    assert launch.demo_store_stale(db, sample)
+    assert launch.ensure_demo_store(db, sample, echo=lines.append) == db
+    counts = Store(db).counts()
+    assert counts["items"] == 4 and counts["activities"] == len([r for r in tiny_records() if r["type"] == "activity"])
+    assert any("demo store ready" in line for line in lines)
+    assert not (db.parent / "demo.db.building").exists()
+
+    lines.clear()
+    launch.ensure_demo_store(db, sample, echo=lines.append)
+    assert lines == []  # up to date: nothing to do
+
+    later = db.stat().st_mtime + 5
+    write_records(sample / "records.jsonl.gz", [parse_record(r) for r in tiny_records()[:5]])
+    os.utime(sample / "records.jsonl.gz", (later, later))
+    assert launch.demo_store_stale(db, sample)
+    launch.ensure_demo_store(db, sample, echo=lines.append)
+    assert Store(db).counts()["items"] == 4 and Store(db).counts()["activities"] == 1  # rebuilt, not merged
+
+
+def test_missing_sample_is_one_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="zonemap sample"):
+        launch.ensure_demo_store(tmp_path / "demo.db", tmp_path)
+    with pytest.raises(FileNotFoundError, match="zonemap sample"):
+        launch.demo_paths(None, tmp_path)
+
+
+def test_demo_paths_default_and_override(sample, tmp_path):
+    config, db = launch.demo_paths(None, sample)
+    assert config == sample / "zones.toml" and db == sample / "demo.db"
+    _, db = launch.demo_paths(f"sqlite:///{tmp_path}/x.db", sample)
+    assert db == tmp_path / "x.db"
+    with pytest.raises(ValueError, match="SQLite"):
+        launch.demo_paths("postgresql://h/db", sample)
+
+
+def test_dashboard_script_and_command():
+    script = launch.dashboard_script()
+    assert script.name == "app.py" and script.parent.name == "dashboard"
+    assert "dashboard.app" not in sys.modules  # located, not imported
+    cmd = launch.streamlit_command(8765, open_browser=False, extra_args=["--theme.base", "light"])
+    assert cmd[:5] == [sys.executable, "-m", "streamlit", "run", str(script)]
+    assert cmd[cmd.index("--server.port") + 1] == "8765"
+    assert cmd[cmd.index("--server.headless") + 1] == "true"
+    assert cmd[-2:] == ["--theme.base", "light"]
+
+
+def test_free_port_skips_a_taken_port():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert launch.free_port(port) != port
