@@ -36,8 +36,6 @@ from .records import format_time
 FIELDS = ["summary", "issuetype", "status", "labels", "components", "parent", EPIC_LINK,
           "project", "assignee", "reporter", "creator", "created", "updated", "comment"]
 PAGE_SIZE = 100
-TIMEOUT = 60.0  # seconds per request
-MAX_RETRY_DELAY = 60.0  # the longest sleep between the library's retries (429, 503, connection)
 OVERLAP = timedelta(minutes=2)
 EPOCH_JQL = 'updated >= "1970/01/01 00:00"'  # bounds an empty filter (Cloud rejects unbounded JQL)
 _ORDER_BY = re.compile(r"\border\s+by\b", re.IGNORECASE)
@@ -45,18 +43,22 @@ _ORDER_BY = re.compile(r"\border\s+by\b", re.IGNORECASE)
 Progress = Callable[[str], None]
 
 
-def connect(url: str, token: str, email: str | None = None, *, max_retries: int = 3,
+def connect(url: str, token: str, email: str | None = None, *, retries: int = 3,
+            max_retry_delay: float = 60.0, timeout: float = 60.0,
             auth_hint: str = "check the Jira credentials") -> JIRA:
     """A ``jira.JIRA`` client: basic auth (Cloud) with ``email``, else a bearer PAT.
 
     Construction fetches ``serverInfo``, which tells Cloud from Data Center.  The
-    library's own log (which can hold response dumps) is silenced.
+    library retries 429, 503 with ``Retry-After`` and dropped connections ``retries``
+    times, sleeping at most ``max_retry_delay`` seconds.  Its own log (which can hold
+    response dumps) is silenced.
     """
     with jira_errors(url, auth_hint):
         auth = {"basic_auth": (email, token)} if email else {"token_auth": token}
-        client = JIRA(server=url, **auth, timeout=TIMEOUT, max_retries=max_retries,
+        client = JIRA(server=url, **auth, timeout=timeout, max_retries=retries,
                       logging=False, get_server_info=True)
-    client._session.max_retry_delay = MAX_RETRY_DELAY  # the library offers no argument for it
+    # the library offers no argument for it; the serverInfo request above used its 60 s
+    client._session.max_retry_delay = max_retry_delay
     return client
 
 
@@ -146,7 +148,8 @@ def probe(client: JIRA, jql: str) -> None:
 
 
 def _since_local(cursor_at: datetime, zone, extra: timedelta) -> str:
-    return (cursor_at - OVERLAP - extra).astimezone(zone).strftime("%Y/%m/%d %H:%M")
+    """The JQL date of a cursor in the user's zone, floored to the minute (JQL's precision)."""
+    return (cursor_at - extra).astimezone(zone).strftime("%Y/%m/%d %H:%M")
 
 
 def _pages(client: JIRA, jql: str) -> Iterator[list]:
@@ -207,8 +210,8 @@ def _load_cursor(cursor: dict | None, full: bool) -> tuple[datetime | None, dict
     return parse_time(cursor["updated"]), dict(cursor.get("seen") or {})
 
 
-def _next_cursor(prev_at: datetime | None, prev_seen: dict[str, str],
-                 page: list[dict]) -> tuple[datetime | None, dict[str, str]]:
+def _next_cursor(prev_at: datetime | None, prev_seen: dict[str, str], page: list[dict],
+                 overlap: timedelta = OVERLAP) -> tuple[datetime | None, dict[str, str]]:
     """Advance to the newest ``updated``; remember the (key, updated) pairs inside the overlap."""
     seen = dict(prev_seen)
     seen.update((r["key"], r["fields"]["updated"]) for r in page)
@@ -216,7 +219,7 @@ def _next_cursor(prev_at: datetime | None, prev_seen: dict[str, str],
     newest = max([t for t in [prev_at, *times] if t is not None], default=None)
     if newest is None:
         return None, {}
-    floor = newest - OVERLAP - timedelta(minutes=1)
+    floor = newest - overlap - timedelta(minutes=1)  # the next query starts at a minute floor
     return newest, {k: v for k, v in seen.items() if parse_time(v) >= floor}
 
 
@@ -226,7 +229,7 @@ def _cursor(at: datetime | None, seen: dict[str, str], fallback: dict | None) ->
 
 def fetch_issues(client: JIRA, url: str, jql: str, *, cursor: dict | None = None,
                  full: bool = False, component_leads: bool = False,
-                 progress: Progress | None = None,
+                 overlap: timedelta = OVERLAP, progress: Progress | None = None,
                  auth_hint: str = "check the Jira credentials") -> Iterator[Batch]:
     """Batches of records for the issues matching ``jql`` updated since ``cursor``.
 
@@ -241,7 +244,7 @@ def fetch_issues(client: JIRA, url: str, jql: str, *, cursor: dict | None = None
         since = None
         if at is not None:
             zone, extra = user_zone(client)
-            since = _since_local(at, zone, extra)
+            since = _since_local(at - overlap, zone, extra)
         query = build_jql(jql, since)
         say(f"jira: searching {'all' if since is None else 'updated since ' + since} ({query})")
         present: set[str] = set()
@@ -258,7 +261,7 @@ def fetch_issues(client: JIRA, url: str, jql: str, *, cursor: dict | None = None
                                              _all_histories(client, raw), url))
                 projects.add(project_key(raw))
                 count += 1
-            at, seen = _next_cursor(at, seen, page)
+            at, seen = _next_cursor(at, seen, page, overlap)
             say(f"jira: {count} issues fetched, {skipped} unchanged")
             unique = list({r.id: r for r in records}.values())  # users recur across issues
             yield Batch(scope=scope, records=unique, cursor=_cursor(at, seen, cursor))

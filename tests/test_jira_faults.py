@@ -8,14 +8,6 @@ import pytest
 from fake_jira import ago
 from jira_helpers import TOKEN, config_text, env, expected_counts, make_fake, stored
 
-import connectors.jira as jira_connector
-
-
-@pytest.fixture(autouse=True)
-def tiny_retry_delays(monkeypatch):
-    monkeypatch.setattr(jira_connector, "MAX_RETRY_DELAY", 0.01)
-    monkeypatch.setattr(jira_connector, "TIMEOUT", 5.0)
-
 
 @pytest.fixture(params=["cloud", "dc"])
 def fake(request):
@@ -29,7 +21,7 @@ def sync(cli, write_config, tmp_path):
     db = tmp_path / "z.db"
 
     def run(fake, *args, token=TOKEN):
-        cfg = write_config(config_text(fake))
+        cfg = write_config(config_text(fake, extra="max_retry_delay = 0.01\ntimeout = 5"))
         return cli("--config", cfg, "--db", db, "sync", "--source", "jira", *args, env=env(token))
 
     run.db = db
@@ -118,3 +110,11 @@ def test_bad_jql_is_one_line(fake, sync):
     assert result.exit_code == 1
     line = one_error_line(result)
     assert "rejected the query (HTTP 400)" in line and "projekt" in line and "[jira] jql" in line
+
+
+def test_retries_follow_the_config(fake, cli, write_config, tmp_path):
+    cfg = write_config(config_text(fake, extra="retries = 0\nmax_retry_delay = 0.01"))
+    fake.fault(search(fake), status=429, headers={"Retry-After": "1"}, times=1)
+    result = cli("--config", cfg, "--db", tmp_path / "z.db", "sync", "--source", "jira", env=env())
+    assert result.exit_code == 1 and "rate limiting" in one_error_line(result)
+    assert fake.counts[search(fake)] == 1

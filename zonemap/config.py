@@ -94,6 +94,11 @@ class JiraConfig(_Model):
     token_env: str = "JIRA_TOKEN"
     jql: str = "order by updated"
     component_leads: bool = False
+    # request economy and failure handling (docs/jira.md); the defaults suit Atlassian's servers
+    overlap_minutes: float = Field(2, ge=0)      # the cursor re-reads this much (index lag, clock skew)
+    retries: int = Field(3, ge=0)                # the jira library's retries on 429, 503, dropped connections
+    max_retry_delay: float = Field(60, ge=0)     # the longest wait between those retries, in seconds
+    timeout: float = Field(60, gt=0)             # seconds per request
 
 
 class GitSource(_Model):

@@ -10,6 +10,7 @@ Tokens are never printed, logged, stored or put in an error message.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from typing import Any, Callable, Iterator
 
 from connectors import jira as jira_connector
@@ -44,7 +45,9 @@ def auth_hint(jc: JiraConfig) -> str:
 def client(jc: JiraConfig):
     """A connected ``jira.JIRA`` for the configured server (raises SourceError)."""
     token, email = credentials(jc)
-    return jira_connector.connect(jc.url, token, email, auth_hint=auth_hint(jc))
+    return jira_connector.connect(jc.url, token, email, retries=jc.retries,
+                                  max_retry_delay=jc.max_retry_delay, timeout=jc.timeout,
+                                  auth_hint=auth_hint(jc))
 
 
 def batches(cfg: Config, store: Store, full: bool = False, progress: Any = None,
@@ -61,7 +64,8 @@ def batches(cfg: Config, store: Store, full: bool = False, progress: Any = None,
     try:
         for batch in jira_connector.fetch_issues(
                 conn, jc.url, jc.jql, cursor=store.get_cursor("jira", scope), full=full,
-                component_leads=jc.component_leads, progress=say, auth_hint=auth_hint(jc)):
+                component_leads=jc.component_leads, overlap=timedelta(minutes=jc.overlap_minutes),
+                progress=say, auth_hint=auth_hint(jc)):
             issues += sum(1 for r in batch.records if r.type == "item")
             if task is not None:
                 progress.update(task, completed=issues)
