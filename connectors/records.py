@@ -150,8 +150,8 @@ def parse_record(obj: object) -> Record | None:
 
 
 def _open_text(path: Path, mode: str) -> IO[str]:
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, mode + "b"), encoding="utf-8")
+    if path.suffix == ".gz":  # mtime=0: the same records give the same bytes (reproducible files)
+        return io.TextIOWrapper(gzip.GzipFile(path, mode + "b", mtime=0), encoding="utf-8")
     return open(path, mode, encoding="utf-8")
 
 
