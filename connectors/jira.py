@@ -154,18 +154,18 @@ def _since_local(cursor_at: datetime, zone, extra: timedelta) -> str:
 
 def _pages(client: JIRA, jql: str) -> Iterator[list]:
     """Raw issues of a query, one list per page (nextPageToken on Cloud, startAt elsewhere)."""
-    fields, token, start = list(FIELDS), None, 0
-    while True:
+    token, start = None, 0
+    while True:  # the client rewrites the fields list it is given: pass a fresh one
         if is_cloud(client):
             page = client.enhanced_search_issues(jql, nextPageToken=token, maxResults=PAGE_SIZE,
-                                                 fields=list(fields), expand="changelog")
+                                                 fields=list(FIELDS), expand="changelog")
             yield [i.raw for i in page]
             token = page.nextPageToken
             if not token or not page:
                 return
         else:
             page = client.search_issues(jql, startAt=start, maxResults=PAGE_SIZE,
-                                        fields=list(fields), expand="changelog")
+                                        fields=list(FIELDS), expand="changelog")
             yield [i.raw for i in page]
             start += len(page)
             if not page or page.total is None or start >= page.total:
@@ -176,14 +176,16 @@ def _all_comments(client: JIRA, raw: dict) -> list[dict]:
     """The issue's comments; the embedded list when whole, else fetched for this issue."""
     embedded = (raw.get("fields") or {}).get("comment") or {}
     comments = list(embedded.get("comments") or [])
-    if int(embedded.get("total") or 0) <= len(comments):
+    total = int(embedded.get("total") or 0)
+    if total <= len(comments):
         return comments
     fetched: list[dict] = []
-    while True:
+    while len(fetched) < total:  # pages may be shorter than asked for
         page = client.comments(raw["key"], start_at=len(fetched), max_results=PAGE_SIZE)
+        if not page:
+            break
         fetched.extend(c.raw for c in page)
-        if len(page) < PAGE_SIZE:
-            return fetched
+    return fetched
 
 
 def _all_histories(client: JIRA, raw: dict) -> list[dict]:

@@ -58,6 +58,7 @@ class FakeJira:
         self.log: list[str] = []  # "METHOD path?query" of every request
         self.faults: list[Fault] = []
         self.people: dict[str, dict] = {}  # test data sets keep their users here
+        self.comment_page = 5000  # the most comments one /comment request returns
         self._lock = threading.Lock()
 
     # --- data set -------------------------------------------------------------
@@ -336,7 +337,7 @@ class FakeJira:
         if issue is None:
             return 404, {"errorMessages": ["Issue does not exist"]}
         start = int(q.get("startAt", ["0"])[0])
-        size = min(int(q.get("maxResults", ["5000"])[0]), 5000)
+        size = min(int(q.get("maxResults", ["5000"])[0]), self.comment_page)
         coms = issue["comments"]
         return 200, {"startAt": start, "maxResults": size, "total": len(coms),
                      "comments": coms[start:start + size]}

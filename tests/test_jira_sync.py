@@ -156,3 +156,24 @@ def test_missing_env_var_is_one_line(fake, sync, cli, write_config):
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "ZM_JIRA_TOKEN is not set" in lines[0]
     assert sum(fake.counts.values()) == 0
+
+
+def test_short_comment_pages_are_followed(sync):
+    fake = make_fake("cloud")
+    try:
+        fake.comment_page = 10  # the server returns fewer comments per page than asked for
+        assert sync(fake).exit_code == 0
+        comments = [r for r in records(sync.db) if r["id"].startswith(f"jira:{BIG}/comment/")]
+        assert len(comments) == 45 and fake.counts["comment"] == 5
+    finally:
+        fake.stop()
+
+
+def test_check_online(fake, cli, write_config, tmp_path):
+    cfg = write_config(config_text(fake))
+    result = cli("--config", cfg, "check", "--online", env=env())
+    assert result.exit_code == 0, result.output
+    kind = "Cloud" if fake.mode == "cloud" else "Data Center"
+    assert f"jira: signed in to {fake.url} ({kind}) as Sync Bot" in result.stdout
+    result = cli("--config", cfg, "check", "--online", env=env("not-it"))
+    assert result.exit_code == 1 and "HTTP 401" in result.stderr and "not-it" not in result.output
