@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import github_helpers
 import pytest
 from fake_jira import ago
 from jira_helpers import config_text, env, make_fake
@@ -74,3 +75,25 @@ def test_report_joins_jira_and_github_identities(mode, cli, write_config, tmp_pa
     leads = [t for t in areas["billing"]["taste_makers"] if t["id"] == "jira:carol-acct"]
     assert leads and leads[0].get("source") == "jira"
     assert not [t for t in areas["web"]["taste_makers"] if t.get("source") == "jira"]
+
+
+def test_report_over_both_fakes_makes_one_person(cli, tmp_path):
+    """The GitHub fake and the Jira fake synced into one store: alice is one person."""
+    gh, fake = github_helpers.make_fake(), make_fake("cloud")
+    try:
+        text = github_helpers.config_text(gh).replace(
+            'identities = ["github:alice-s"]', 'identities = ["github:alice-s", "jira:alice-acct"]')
+        cfg = tmp_path / "zones.toml"
+        cfg.write_text(text + config_text(fake).replace("\n        ", "\n"), encoding="utf-8")
+        db = tmp_path / "z.db"
+        result = cli("--config", cfg, "--db", db, "sync", env={**github_helpers.env(), **env()})
+        assert result.exit_code == 0, result.output
+        assert "github: " in result.stdout and "jira: " in result.stdout
+        result = cli("--config", cfg, "--db", db, "report", "--format", "json")
+        assert result.exit_code == 0, result.output
+    finally:
+        gh.stop()
+        fake.stop()
+    people = {p["id"]: p for p in json.loads(result.stdout)["people"]}
+    assert "jira:alice-acct" not in people and "github:alice-s" not in people
+    assert people["alice"]["fte"] > 0 and "billing" in people["alice"]["areas"]
