@@ -14,6 +14,7 @@ import pandas as pd
 import pathspec
 
 from .config import split_repo_prefix
+from .vectors import positions
 
 UNMAPPED = "(unmapped)"
 SHARE_COLUMNS = ["item", "area", "share"]
@@ -64,19 +65,21 @@ def path_rules(cfg) -> list[tuple[str, str | None, str]]:
 
 def _path_winners(cfg, rows: pd.DataFrame) -> np.ndarray:
     """For each (repo, path) row, the area of the LAST matching path rule, or None."""
-    winners = np.full(len(rows), None, dtype=object)
     rules = path_rules(cfg)
     if not rules or rows.empty:
-        return winners
-    path_codes, uniq_paths = pd.factorize(rows["path"])
-    repos = rows["repo"].fillna("").astype(str).str.lower().to_numpy()
+        return np.full(len(rows), None, dtype=object)
+    repo = rows["repo"].fillna("").astype("str").str.lower()
+    pair_codes, pairs = pd.factorize(pd.MultiIndex.from_arrays([repo, rows["path"].astype("str")]))
+    pair_repos = pairs.get_level_values(0).to_numpy(dtype=object)
+    path_codes, uniq_paths = pd.factorize(pairs.get_level_values(1))
     uniq = pd.Series(uniq_paths, dtype="str")
-    for area, repo, pattern in rules:
+    winners = np.full(len(pairs), None, dtype=object)
+    for area, rule_repo, pattern in rules:
         hit = glob_mask(uniq, pattern)[path_codes]
-        if repo is not None:
-            hit &= repos == repo.lower()
+        if rule_repo is not None:
+            hit &= pair_repos == rule_repo.lower()
         winners[hit] = area
-    return winners
+    return winners[pair_codes]
 
 
 def area_shares(cfg, items: pd.DataFrame, item_ids) -> pd.DataFrame:
@@ -88,8 +91,9 @@ def area_shares(cfg, items: pd.DataFrame, item_ids) -> pd.DataFrame:
     (repos, projects) splits equally; else the item is ``(unmapped)``.  An item that
     is not stored is ``(unmapped)``.  Each item's shares sum to 1.
     """
-    ids = pd.Index(pd.unique(pd.Series(item_ids, dtype="str")))
-    known = items[items["id"].isin(ids)].drop_duplicates("id", keep="last").reset_index(drop=True)
+    ids = pd.Series(pd.unique(pd.Series(item_ids, dtype="str")), dtype="str")
+    pos = positions(items["id"], ids)
+    known = items.iloc[pos[pos >= 0]].reset_index(drop=True)
     level1 = _selector_pairs(cfg, known, [("labels", "labels"), ("components", "components"),
                                           ("epic", "epics")])
     level3 = _selector_pairs(cfg, known, [("repo", "repos"), ("project", "projects")])
@@ -124,7 +128,7 @@ def area_shares(cfg, items: pd.DataFrame, item_ids) -> pd.DataFrame:
     shares = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(
         not p.empty for p in parts) else pd.DataFrame(columns=["pos", "area", "share"])
     shares["item"] = known["id"].to_numpy()[shares["pos"].to_numpy().astype(int)]
-    stranger = ids[~ids.isin(known["id"])]
+    stranger = ids[pos < 0]
     shares = pd.concat([shares[SHARE_COLUMNS],
                         pd.DataFrame({"item": stranger, "area": UNMAPPED, "share": 1.0})],
                        ignore_index=True)

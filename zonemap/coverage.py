@@ -6,8 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .areas import _values
 from .fte import TOL
 from .resolve import resolve_taste_maker
+from .vectors import isin, map_distinct, positions
 
 OPENING_KINDS = ("pr_opened", "issue_opened", "jira_created")
 CURATING_KINDS = ("pr_reviewed", "pr_commented", "issue_commented", "jira_commented")
@@ -50,47 +52,56 @@ def presence(cfg, assigned: pd.DataFrame, fte_pa: pd.DataFrame) -> pd.DataFrame:
     return out[["area", "person", "fte", "present", "origin"]]
 
 
-def explorations(cfg, items: pd.DataFrame, everything: pd.DataFrame, counted: pd.DataFrame,
-                 item_areas: pd.DataFrame, people: pd.DataFrame, steer: pd.DataFrame) -> pd.DataFrame:
-    """Exploration items active in the window, per area, with their author and curation.
+def exploration_items(cfg, items: pd.DataFrame, counted: pd.DataFrame) -> pd.DataFrame:
+    """Explorations active in the window (at least one counted activity): draft pull
+    requests and items with an `exploration_labels` label (exact, case-insensitive)."""
+    found = positions(items["id"], pd.unique(counted["item"]))
+    active = items.iloc[found[found >= 0]].reset_index(drop=True)
+    labels = {x.strip().lower() for x in cfg.settings.exploration_labels}
+    lab = _values(active, "labels")
+    mask = np.zeros(len(active), dtype=bool)
+    mask[lab["pos"].to_numpy()[map_distinct(lab["value"], labels.__contains__, dtype=bool)]] = True
+    mask |= active["draft"].fillna(False).astype(bool).to_numpy() & (active["kind"] == "pull_request").to_numpy()
+    return active.loc[mask, ["id", "title", "url"]].reset_index(drop=True)
 
-    An exploration is a draft pull request or an item with an `exploration_labels`
-    label.  `everything` is every non-excluded activity (with `person`), used to find
-    the author (the opening activity's person, else the earliest actor); `counted`
-    are the window's activities.  Curated = a curating activity in the window by
-    another person who steers the area or whose inferred role is in `taste_maker_roles`.
-    Columns item, area, author, curated, title, url.
+
+def explorations(cfg, expl_items: pd.DataFrame, history: pd.DataFrame, counted: pd.DataFrame,
+                 item_areas: pd.DataFrame, people: pd.DataFrame, steer: pd.DataFrame) -> pd.DataFrame:
+    """Each exploration per area it maps to, with its author and whether it is curated.
+
+    `history` holds the explorations' non-excluded activities of any date (with
+    `person`): the author is the person of the opening activity, else of the
+    earliest one.  Curated = a curating activity in the window (`counted`) by
+    another person who steers the area or whose inferred role is in
+    `taste_maker_roles`.  Columns item, area, author, curated, title, url.
     """
     cols = ["item", "area", "author", "curated", "title", "url"]
-    labels = {x.strip().lower() for x in cfg.settings.exploration_labels}
-    active_items = items[items["id"].isin(counted["item"])]
-    lab = active_items["labels"].explode().dropna().astype(str).str.strip().str.lower()
-    by_label = set(active_items.loc[lab[lab.isin(labels)].index.unique(), "id"])
-    draft = active_items["draft"].fillna(False).astype(bool) & (active_items["kind"] == "pull_request")
-    ids = by_label | set(active_items.loc[draft, "id"])
-    if not ids:
-        return pd.DataFrame(columns=cols)
-    mine = everything[everything["item"].isin(ids)]
-    mine = mine.assign(opening=~mine["kind"].isin(OPENING_KINDS)).sort_values(["item", "opening", "at", "id"])
+    if expl_items.empty:
+        return pd.DataFrame({c: pd.Series(dtype=bool if c == "curated" else "str") for c in cols})
+    ids = expl_items["id"]
+    mine = history.assign(opening=~history["kind"].isin(OPENING_KINDS))
+    mine = mine.sort_values(["item", "opening", "at", "id"])
     author = mine.groupby("item", sort=False)["person"].first().rename("author")
     area_ids = [a.id for a in cfg.areas]
-    expl = item_areas[item_areas["item"].isin(ids) & item_areas["area"].isin(area_ids)
+    expl = item_areas[isin(item_areas["item"], ids) & item_areas["area"].isin(area_ids)
                       & (item_areas["share"] > 0)][["item", "area"]]
     expl = expl.merge(author, left_on="item", right_index=True, how="left")
-    cur = counted[counted["item"].isin(ids) & counted["kind"].isin(CURATING_KINDS)][["item", "person"]]
+    cur = counted[isin(counted["item"], ids) & counted["kind"].isin(CURATING_KINDS)][["item", "person"]]
     cur = cur.merge(expl, on="item")
     cur = cur[cur["person"] != cur["author"]]
     tm_roles = set(cfg.settings.taste_maker_roles)
-    by_role = cur["person"].map(people["inferred_role"]).isin(tm_roles)
-    steers = pd.MultiIndex.from_frame(cur[["area", "person"]]).isin(
-        pd.MultiIndex.from_frame(steer[["area", "person"]])) if len(cur) else np.zeros(0, bool)
-    done = cur.loc[by_role.to_numpy() | steers, ["item", "area"]].drop_duplicates().assign(curated=True)
+    by_role = cur["person"].map(people["inferred_role"]).isin(tm_roles).to_numpy()
+    steers = (cur[["area", "person"]].merge(steer[["area", "person"]].drop_duplicates(), how="left",
+                                            indicator=True)["_merge"] == "both").to_numpy()
+    done = cur.loc[by_role | steers, ["item", "area"]].drop_duplicates().assign(curated=True)
     expl = expl.merge(done, on=["item", "area"], how="left")
     expl["curated"] = expl["curated"].fillna(False).astype(bool)
-    meta = items.drop_duplicates("id", keep="last").set_index("id")
-    expl["title"] = expl["item"].map(meta["title"])
-    expl["url"] = expl["item"].map(meta["url"])
+    expl = expl.merge(expl_items.rename(columns={"id": "item"}), on="item", how="left")
     return expl.sort_values(["area", "item"], ignore_index=True)[cols]
+
+
+def _cell_dict(area_role: pd.DataFrame) -> dict[tuple[str, str], float]:
+    return dict(zip(zip(area_role["area"], area_role["role"]), area_role["fte"].astype(float)))
 
 
 def find_gaps(cfg, totals: pd.Series, active: pd.Series, area_role: pd.DataFrame,
@@ -99,27 +110,28 @@ def find_gaps(cfg, totals: pd.Series, active: pd.Series, area_role: pd.DataFrame
     (a required role with ``F[a,r] < role_min_fte[r]``), uncurated_explorations (3 or
     more explorations and fewer than half curated).  Columns area, type, role, fte, min;
     ordered by area (config order), type, role (config order)."""
-    f_ar = area_role.set_index(["area", "role"])["fte"]
-    counts = expl.groupby("area")["curated"].agg(["size", "sum"]) if len(expl) else None
+    f_ar = _cell_dict(area_role)
+    present = taste_makers.groupby("area")["present"].any().to_dict()
+    counts = expl.groupby("area")["curated"].agg(["size", "sum"])
+    n_expl, n_curated = counts["size"].to_dict(), counts["sum"].to_dict()
     rows = []
     for a in cfg.areas:
         if not bool(active.get(a.id, False)):
             continue
-        tms = taste_makers[taste_makers["area"] == a.id]
-        if tms.empty:
+        if a.id not in present:
             rows.append((a.id, "no_taste_maker", None, np.nan, np.nan))
-        elif not tms["present"].any():
+        elif not present[a.id]:
             rows.append((a.id, "absent_taste_maker", None, np.nan, np.nan))
+        required = set(cfg.required_roles(a))
         for role in cfg.settings.roles:
-            if role in cfg.required_roles(a):
+            if role in required:
                 need = cfg.settings.min_fte(role)
-                have = float(f_ar.get((a.id, role), 0.0))
+                have = f_ar.get((a.id, role), 0.0)
                 if have < need - TOL:
                     rows.append((a.id, "role_gap", role, have, need))
-        if counts is not None and a.id in counts.index:
-            n, curated = int(counts.at[a.id, "size"]), int(counts.at[a.id, "sum"])
-            if n >= 3 and 2 * curated < n:
-                rows.append((a.id, "uncurated_explorations", None, np.nan, np.nan))
+        n = int(n_expl.get(a.id, 0))
+        if n >= 3 and 2 * int(n_curated.get(a.id, 0)) < n:
+            rows.append((a.id, "uncurated_explorations", None, np.nan, np.nan))
     return pd.DataFrame(rows, columns=["area", "type", "role", "fte", "min"])
 
 
@@ -127,21 +139,20 @@ def score(cfg, totals: pd.Series, active: pd.Series, area_role: pd.DataFrame,
           gaps: pd.DataFrame) -> pd.Series:
     """Step 11 — ``F[a]·(tm + 0.5·Σ_{r required} max(0, 1 - F[a,r]/min_r) + 0.5·unc)``
     for active areas, 0 for inactive ones (a role with min 0 adds nothing)."""
-    f_ar = area_role.set_index(["area", "role"])["fte"]
+    f_ar = _cell_dict(area_role)
+    tm_areas = set(gaps.loc[gaps["type"].isin(TM_GAPS), "area"])
+    unc_areas = set(gaps.loc[gaps["type"] == "uncurated_explorations", "area"])
     out = {}
     for a in cfg.areas:
         if not bool(active.get(a.id, False)):
             out[a.id] = 0.0
             continue
-        mine = gaps[gaps["area"] == a.id]["type"]
-        tm = float(mine.isin(TM_GAPS).any())
-        unc = float((mine == "uncurated_explorations").any())
         short = 0.0
         for role in cfg.required_roles(a):
             need = cfg.settings.min_fte(role)
             if need > 0:
-                short += max(0.0, 1.0 - float(f_ar.get((a.id, role), 0.0)) / need)
-        out[a.id] = float(totals[a.id]) * (tm + 0.5 * short + 0.5 * unc)
+                short += max(0.0, 1.0 - f_ar.get((a.id, role), 0.0) / need)
+        out[a.id] = float(totals[a.id]) * (float(a.id in tm_areas) + 0.5 * short + 0.5 * float(a.id in unc_areas))
     return pd.Series(out, dtype="float64")
 
 
@@ -151,7 +162,7 @@ def bus_factor(fte_pa: pd.DataFrame, totals: pd.Series, active: pd.Series) -> pd
     pa = fte_pa[fte_pa["area"].isin(totals.index) & (fte_pa["fte"] > 0)]
     pa = pa.sort_values(["area", "fte"], ascending=[True, False])
     before = pa.groupby("area")["fte"].cumsum() - pa["fte"]
-    half = pa["area"].map(totals) / 2.0
+    half = pa["area"].map(totals).astype("float64") / 2.0
     needed = (before < half - TOL).groupby(pa["area"]).sum()
     out = needed.reindex(totals.index, fill_value=0).astype("Int64")
     return out.where(active.reindex(totals.index, fill_value=False), pd.NA)

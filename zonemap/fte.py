@@ -8,6 +8,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from .vectors import map_distinct, positions
+
 TOL = 1e-9
 WEEK = pd.Timedelta(days=7)
 
@@ -31,7 +33,7 @@ def assign_weights(activities: pd.DataFrame, weights: dict[str, float]) -> pd.Da
     """Step 2 — ``weight = weights[kind]``; a kind the table does not name weighs 0.
     (Excluded actors are dropped before this, in `analyze`.)"""
     out = activities.copy()
-    out["weight"] = out["kind"].map(weights).astype("float64").fillna(0.0)
+    out["weight"] = map_distinct(out["kind"], lambda k: float(weights.get(k, 0.0)), dtype="float64")
     return out
 
 
@@ -46,18 +48,35 @@ def weekly_fte(cfg, acts: pd.DataFrame, item_areas: pd.DataFrame, role_split: pd
     if acts.empty:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c == "fte" else "int64" if c == "week" else "str")
                              for c in cols})
-    by = acts.groupby(["person", "week", "item", "kind"], sort=False, observed=True)["weight"].sum()
-    agg = by.reset_index()
-    total = agg.groupby(["person", "week"], sort=False)["weight"].transform("sum")
-    agg = agg[total.to_numpy() > TOL]
-    total = total[total.to_numpy() > TOL]
+    # work on integer codes: grouping and merging Arrow strings is what costs at scale
+    p, persons = pd.factorize(acts["person"])
+    i, items = pd.factorize(acts["item"])
+    k, kinds = pd.factorize(acts["kind"])
+    codes = pd.DataFrame({"p": p, "week": acts["week"].to_numpy(), "i": i, "k": k,
+                          "weight": acts["weight"].to_numpy(dtype="float64")})
+    agg = codes.groupby(["p", "week", "i", "k"], sort=False)["weight"].sum().reset_index()
+    total = agg.groupby(["p", "week"], sort=False)["weight"].transform("sum").to_numpy()
+    agg, total = agg[total > TOL], total[total > TOL]
     full = float(cfg.settings.full_week_weight)
     c = np.minimum(1.0, total / full) if full > 0 else 1.0
-    agg = agg.assign(base=c * agg["weight"] / total)
-    agg = agg.merge(item_areas.rename(columns={"share": "a_share"}), on="item")
-    agg = agg.merge(role_split.rename(columns={"share": "r_share"}), on=["item", "kind"])
+    agg = agg.assign(base=c * agg["weight"].to_numpy() / total)
+
+    a, areas = pd.factorize(item_areas["area"])
+    ia = pd.DataFrame({"i": positions(pd.Series(items), item_areas["item"]), "a": a,
+                       "a_share": item_areas["share"].to_numpy(dtype="float64")})
+    r, roles = pd.factorize(role_split["role"])
+    rs = pd.DataFrame({"i": positions(pd.Series(items), role_split["item"]),
+                       "k": positions(pd.Series(kinds), role_split["kind"]), "r": r,
+                       "r_share": role_split["share"].to_numpy(dtype="float64")})
+    agg = agg.merge(ia[ia["i"] >= 0], on="i").merge(rs[(rs["i"] >= 0) & (rs["k"] >= 0)], on=["i", "k"])
     agg["fte"] = agg["base"] * agg["a_share"] * agg["r_share"]
-    return agg.groupby(["person", "week", "area", "role"], as_index=False, sort=True)["fte"].sum()[cols]
+    out = agg.groupby(["p", "week", "a", "r"], as_index=False, sort=False)["fte"].sum()
+    out = pd.DataFrame({"person": np.asarray(persons, dtype=object)[out["p"].to_numpy()],
+                        "week": out["week"].to_numpy(dtype="int64"),
+                        "area": np.asarray(areas, dtype=object)[out["a"].to_numpy()],
+                        "role": np.asarray(roles, dtype=object)[out["r"].to_numpy()],
+                        "fte": out["fte"].to_numpy()})
+    return out.sort_values(["person", "week", "area", "role"], ignore_index=True)[cols]
 
 
 def decay(window_weeks: int, half_life: float) -> np.ndarray:

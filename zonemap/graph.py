@@ -7,15 +7,20 @@ import numpy as np
 import pandas as pd
 
 from .fte import TOL
+from .vectors import positions
 
 CONTRIBUTOR_MIN_FTE = 0.05
 
 
 def fte_matrix(fte_pa: pd.DataFrame, area_ids: list[str]) -> pd.DataFrame:
     """``fte[p,a]`` as a person × area matrix over the configured areas."""
-    pa = fte_pa[fte_pa["area"].isin(area_ids)]
-    return (pa.pivot_table(index="person", columns="area", values="fte", aggfunc="sum", fill_value=0.0)
-            .reindex(columns=area_ids, fill_value=0.0).fillna(0.0))
+    col = positions(pd.Series(area_ids, dtype="str"), fte_pa["area"])
+    pa = fte_pa[col >= 0]
+    col = col[col >= 0]
+    row, people = pd.factorize(pa["person"], sort=True)
+    values = np.zeros((len(people), len(area_ids)))
+    np.add.at(values, (row, col), pa["fte"].to_numpy(dtype="float64"))
+    return pd.DataFrame(values, index=pd.Index(people, name="person"), columns=area_ids)
 
 
 def jaccard(matrix: pd.DataFrame) -> np.ndarray:
@@ -43,13 +48,19 @@ def suggest(cfg, fte_pa: pd.DataFrame, people: pd.DataFrame, steer: pd.DataFrame
     scores = pd.DataFrame(raw / (1.0 + steering.to_numpy()[:, None]), index=matrix.index, columns=area_ids)
     roles = people["inferred_role"].reindex(scores.index)
     scores = scores[roles.isin(set(cfg.settings.taste_maker_roles)).to_numpy()]
+    ids = scores.index.to_numpy(dtype=object)
+    owned = np.zeros(scores.shape, dtype=bool)  # owned[p, a]: p already steers a
+    rows = positions(pd.Series(ids, dtype="str"), steer["person"])
+    cols = positions(pd.Series(area_ids, dtype="str"), steer["area"])
+    ok = (rows >= 0) & (cols >= 0)
+    owned[rows[ok], cols[ok]] = True
+    column = {a: j for j, a in enumerate(area_ids)}
     out = {}
     for area in gap_areas:
-        own = set(steer.loc[steer["area"] == area, "person"])
-        col = scores[area]
-        col = col[(col > TOL) & ~col.index.isin(own)]
-        ranked = sorted(col.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-        out[area] = [(p, float(s)) for p, s in ranked]
+        values = scores[area].to_numpy()
+        keep = (values > TOL) & ~owned[:, column[area]]
+        order = np.lexsort((ids[keep], -values[keep]))[:limit]
+        out[area] = [(str(p), float(s)) for p, s in zip(ids[keep][order], values[keep][order])]
     return out
 
 

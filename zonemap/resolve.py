@@ -21,6 +21,8 @@ from typing import Iterable
 
 import pandas as pd
 
+from .vectors import map_distinct
+
 _NOREPLY = re.compile(r"^(?:\d+\+)?([^@+]+)@users\.noreply\.github\.com$")
 
 
@@ -43,9 +45,8 @@ def excluded_mask(ids: pd.Series, regex: re.Pattern | None) -> pd.Series:
     """Boolean mask of the ids an exclusion regex matches (evaluated once per distinct id)."""
     if regex is None or ids.empty:
         return pd.Series(False, index=ids.index)
-    uniq = pd.unique(ids.astype(str))
-    hit = {u for u in uniq if regex.match(u)}
-    return ids.isin(hit)
+    hit = map_distinct(ids, lambda u: isinstance(u, str) and regex.match(u) is not None, dtype=bool)
+    return pd.Series(hit, index=ids.index)
 
 
 def email_key(identity_id: str, email: str | None) -> str | None:

@@ -8,12 +8,16 @@ Rules are evaluated once per distinct (item, kind) pair, vectorised.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .areas import _values, glob_mask
+from .vectors import map_distinct, positions
+
+_WORD_SPLIT = re.compile(r"[\W_]+")
 
 PR_KINDS = ("pr_opened", "pr_reviewed", "pr_commented", "pr_merged")
 
@@ -59,7 +63,7 @@ def _item_mask(known: pd.DataFrame, column: str, values: tuple) -> np.ndarray:
     wanted = {str(v).strip().lower() for v in values}
     rows = _values(known, column)
     mask = np.zeros(len(known), dtype=bool)
-    mask[rows.loc[rows["value"].isin(wanted), "pos"].to_numpy()] = True
+    mask[rows["pos"].to_numpy()[map_distinct(rows["value"], wanted.__contains__, dtype=bool)]] = True
     return mask
 
 
@@ -67,9 +71,10 @@ def _word_mask(known: pd.DataFrame, words: tuple) -> np.ndarray:
     """Items with a label, component or issue type one of whose words is in `words`."""
     rows = pd.concat([_values(known, c) for c in ("labels", "components", "issue_type")],
                      ignore_index=True)
-    split = rows.assign(value=rows["value"].str.split(r"[\W_]+", regex=True)).explode("value")
+    wanted = {w.lower() for w in words}
+    hit = map_distinct(rows["value"], lambda v: not wanted.isdisjoint(_WORD_SPLIT.split(v)), dtype=bool)
     mask = np.zeros(len(known), dtype=bool)
-    mask[split.loc[split["value"].isin({w.lower() for w in words}), "pos"].to_numpy()] = True
+    mask[rows["pos"].to_numpy()[hit]] = True
     return mask
 
 
@@ -94,8 +99,9 @@ def role_shares(cfg, pairs: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     labels, components, issue type or paths.
     """
     pairs = pairs[["item", "kind"]].drop_duplicates().reset_index(drop=True)
-    known = items[items["id"].isin(pairs["item"])].drop_duplicates("id", keep="last").reset_index(drop=True)
-    pos = pd.Index(known["id"]).get_indexer(pairs["item"])
+    found = positions(items["id"], pd.unique(pairs["item"]))
+    known = items.iloc[found[found >= 0]].reset_index(drop=True)
+    pos = positions(known["id"], pairs["item"])
     stored = pos >= 0
     rules = rules_for(cfg)
     chosen = np.full(len(pairs), -1)

@@ -1,0 +1,38 @@
+"""Small vectorised look-ups that stay fast on pandas 3's Arrow-backed strings.
+
+`Series.isin`/`map` with large value sets go through Python objects one by one;
+factorising (dictionary-encoding) first and working on the distinct values is
+an order of magnitude faster on a million rows.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+
+def positions(haystack, needles) -> np.ndarray:
+    """For each needle, its position in `haystack` (the last occurrence), or -1."""
+    hay = pd.Series(haystack, copy=False).astype("str")
+    ned = pd.Series(needles, copy=False).astype("str")
+    codes, uniq = pd.factorize(pd.concat([hay, ned], ignore_index=True))
+    where = np.full(len(uniq) + 1, -1, dtype="int64")  # slot -1: missing values
+    hay_codes = codes[: len(hay)]
+    where[hay_codes] = np.arange(len(hay))
+    where[-1] = -1
+    return where[codes[len(hay):]]
+
+
+def isin(values, allowed) -> np.ndarray:
+    """Boolean mask: which `values` are among `allowed`."""
+    return positions(allowed, values) >= 0
+
+
+def map_distinct(values, func: Callable[[object], object], dtype=object) -> np.ndarray:
+    """``func`` applied once per distinct value (missing values give None)."""
+    codes, uniq = pd.factorize(pd.Series(values, copy=False))
+    out = np.array([func(u) for u in uniq] + [None], dtype=object)
+    res = out[codes]
+    return res if dtype is object else res.astype(dtype)
