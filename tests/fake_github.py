@@ -34,6 +34,7 @@ class Fault:
     kind: str | int
     times: int = 1
     endpoint: str | None = None  # only requests to this endpoint (see FakeGitHub.endpoint)
+    repo: str | None = None  # only REST requests under /repos/<repo>/
     after: int = 0  # let this many matching requests through first
     retry_after: int | None = None  # 429/403: send Retry-After
     reset_in: int = 3600  # primary: seconds until X-RateLimit-Reset
@@ -134,10 +135,12 @@ class FakeGitHub:
 
         return Handler
 
-    def _take_fault(self, endpoint: str) -> Fault | None:
+    def _take_fault(self, endpoint: str, path: str) -> Fault | None:
         with self.lock:
             for fault in self.faults:
                 if fault.endpoint not in (None, endpoint) or fault.times <= 0:
+                    continue
+                if fault.repo and f"/repos/{fault.repo}/" not in path + "/":
                     continue
                 if fault.after > 0:
                     fault.after -= 1
@@ -156,7 +159,7 @@ class FakeGitHub:
         if self.hold and self.hold[0] == endpoint and n_seen > self.hold[1]:
             self.held.set()
             self.release.wait(30)
-        fault = self._take_fault(endpoint)
+        fault = self._take_fault(endpoint, split.path)
         if fault is not None and self._fault(h, method, split.path, fault):
             return
         if h.headers.get("Authorization") != f"token {self.token}":

@@ -8,6 +8,7 @@ client's Authorization header.
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import timedelta
 from typing import Any, Iterator
@@ -30,6 +31,15 @@ def client_options(gh: GithubConfig, options: dict[str, Any]) -> ClientOptions:
         secondary_rate_wait=gh.secondary_rate_wait,
         max_rate_limit_wait=None if options.get("wait") else gh.max_rate_limit_wait,
     )
+
+
+def _quiet_pygithub() -> None:
+    """PyGithub logs each retry at INFO through a handler bound to stderr at import time;
+    keep only warnings, through logging's last-resort handler (the current stderr)."""
+    logger = logging.getLogger("github")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+    logger.setLevel(logging.WARNING)
 
 
 def _token(gh: GithubConfig) -> str:
@@ -70,6 +80,7 @@ def batches(cfg: Config, store: Store, full: bool = False, progress: Any = None,
         raise SourceError("no [github] section in the config")
     if not gh.repos and not gh.org:
         raise SourceError("[github] names no repos and no org; add repos = [\"owner/name\"] or org = \"name\"")
+    _quiet_pygithub()
     client = make_client(_token(gh), client_options(gh, options or {}))
     api = Api(client)
     try:
@@ -85,6 +96,7 @@ def check(cfg: Config, echo) -> list[str]:
     gh = cfg.github
     if gh is None:
         return []
+    _quiet_pygithub()
     try:
         api = Api(make_client(_token(gh), client_options(gh, {})))
     except SourceError as exc:
