@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 import math
+from io import StringIO
 
 import pytest
+from fake_github_data import ANCHOR
 from github_helpers import (REPOS, TOKEN, counts_by_kind, env, expected_counts, expected_full_requests, make_fake,
                             snapshot, write_setup)
+from rich.console import Console
 
+from zonemap.config import load_config
+from zonemap.progress import sync_progress
 from zonemap.store import Store
+from zonemap.sync import run_sync
 
 
 @pytest.fixture
@@ -205,7 +211,6 @@ def test_report_over_the_synced_store_shows_the_orgs_areas_and_people(cli, fake,
     cfg, db = write_setup(tmp_path, fake)
     assert sync(cli, cfg, db).exit_code == 0
     out = tmp_path / "report.json"
-    from fake_github_data import ANCHOR
     result = cli("--config", cfg, "--db", db, "report", "--format", "json", "--out", out,
                  "--as-of", ANCHOR.date().isoformat())
     assert result.exit_code == 0, result.output
@@ -215,3 +220,33 @@ def test_report_over_the_synced_store_shows_the_orgs_areas_and_people(cli, fake,
     assert all(a["active"] and a["fte"] > 0 for a in areas.values())
     people = {p["id"] for p in report["people"]}
     assert {"alice", "carol", "github:bob-e", "github:dave-e"} <= people
+
+
+def test_check_online_verifies_the_token_and_each_repository(cli, fake, tmp_path):
+    cfg, db = write_setup(tmp_path, fake, repos=["acme/web", "acme/nope"])
+    result = cli("--config", cfg, "--db", db, "check", "--online", env=env())
+    assert result.exit_code == 1
+    assert "github token: ok" in result.output and "github acme/web: ok" in result.output
+    assert "error: github acme/nope: repository not found" in result.output
+    bad = cli("--config", cfg, "--db", db, "check", "--online", env={"ZM_TEST_GITHUB_TOKEN": "wrong"})
+    assert bad.exit_code == 1 and "401" in bad.output and "ZM_TEST_GITHUB_TOKEN" in bad.output
+
+
+def test_progress_rows_count_items_requests_and_rate_limit(fake, tmp_path, monkeypatch):
+    cfg_path, db = write_setup(tmp_path, fake)
+    console = Console(file=StringIO(), force_terminal=True, width=200)
+    store = Store(db)
+    monkeypatch.setenv("ZM_TEST_GITHUB_TOKEN", TOKEN)
+    try:
+        with sync_progress(console) as progress:
+            outcome = run_sync(load_config(cfg_path), store, ["github"], progress=progress)
+            rows = {t.description: t.fields["info"] for t in progress.tasks}
+    finally:
+        store.close()
+    assert outcome.ok
+    web = fake.org.repos["acme/web"]
+    info = rows["github acme/web"]
+    assert f"{len(web.entries)} items" in info and f"{len(web.commits)} commits" in info
+    assert f"{sum(1 for e in web.entries.values() if e.pr)} PRs detailed" in info
+    assert "requests" in info and "rate limit" in info and "left" in info
+    assert TOKEN not in console.file.getvalue()
