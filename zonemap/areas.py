@@ -7,6 +7,7 @@ only (pathspec's gitignore regex, run by pandas' string engine).
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -20,11 +21,32 @@ UNMAPPED = "(unmapped)"
 SHARE_COLUMNS = ["item", "area", "share"]
 
 
-def glob_mask(paths: pd.Series, pattern: str) -> np.ndarray:
-    """Which of `paths` a gitignore/CODEOWNERS pattern matches (``**`` crosses ``/``,
-    a pattern without ``/`` matches at any depth, a leading ``/`` anchors)."""
+_DIR_TAIL = "(?:(?P<ps_d>/)|$)"  # pathspec's "or anything below this directory" ending
+
+
+def _compile(pattern: str) -> re.Pattern | None:
+    """The regex of a CODEOWNERS pattern, via pathspec's gitignore translation.
+
+    gitignore lets ``src/*`` match ``src/a/b.py`` (``src/a`` is a matched directory);
+    CODEOWNERS does not (``*`` never crosses ``/``): when the last segment has a
+    wildcard, the pattern matches files at that depth only.
+    """
     compiled = pathspec.GitIgnoreSpec.from_lines([pattern]).patterns
     regex = getattr(compiled[0], "regex", None) if compiled else None
+    if regex is None:
+        return None
+    last = pattern.rstrip("/").rsplit("/", 1)[-1]
+    if not pattern.endswith("/") and last != "**" and ("*" in last or "?" in last) \
+            and regex.pattern.endswith(_DIR_TAIL):
+        return re.compile(regex.pattern[: -len(_DIR_TAIL)] + "$")
+    return regex
+
+
+def glob_mask(paths: pd.Series, pattern: str) -> np.ndarray:
+    """Which of `paths` a CODEOWNERS pattern matches (``**`` crosses ``/``, ``*`` does
+    not, a pattern without ``/`` matches at any depth, a leading ``/`` anchors, a
+    directory matches everything below it)."""
+    regex = _compile(pattern)
     if regex is None or paths.empty:
         return np.zeros(len(paths), dtype=bool)
     with warnings.catch_warnings():  # pathspec's regex has a named group; we only test for a match

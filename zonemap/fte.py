@@ -21,11 +21,15 @@ def window_end(as_of: date) -> pd.Timestamp:
 
 def assign_weeks(activities: pd.DataFrame, end: pd.Timestamp, window_weeks: int) -> pd.DataFrame:
     """Step 1 — keep activities with ``end - 7W days <= at < end`` and add
-    ``week = floor((end - at) / 7 days)`` (0 is the latest week)."""
+    ``week = floor((end - at) / 7 days)`` (0 is the latest week).
+
+    The one instant ``at = end - 7W days`` is inside the window (DESIGN.md "Time")
+    although the formula gives it week W; it counts in week W-1, the oldest.
+    """
     at = activities["at"]
     keep = (at < end) & (at >= end - window_weeks * WEEK)
     out = activities.loc[keep].copy()
-    out["week"] = ((end - out["at"]) // WEEK).astype("int64")
+    out["week"] = np.minimum((end - out["at"]) // WEEK, window_weeks - 1).astype("int64")
     return out
 
 
@@ -132,5 +136,6 @@ def person_roles(cfg, fte: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     out["fte"] = total.to_numpy()
     for r in roles:
         out[f"share_{r}"] = shares[r].to_numpy()
-    out["inferred_role"] = np.where(total.to_numpy() > TOL, inferred, None)
+    out["inferred_role"] = pd.Series(np.where(total.to_numpy() > TOL, inferred, None), index=out.index,
+                                     dtype=object)
     return out

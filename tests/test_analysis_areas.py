@@ -1,0 +1,104 @@
+"""Step 3: area shares of items (levels 1, 2, 3, per-path fall-through, unmapped)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from analysis_helpers import config, frames, item
+
+from zonemap.areas import UNMAPPED, area_shares, glob_mask
+
+
+def shares(cfg, items, ids=None) -> dict[str, dict[str, float]]:
+    f = frames(items)
+    out = area_shares(cfg, f.items, ids if ids is not None else [i.id for i in items])
+    return {i: dict(zip(g["area"], g["share"])) for i, g in out.groupby("item")}
+
+
+def test_level1_labels_components_epics_split_equally_and_case_insensitively():
+    cfg = config(areas=[{"id": "billing", "labels": ["Area:Billing"]}, {"id": "search", "components": ["Search"]},
+                        {"id": "plans", "epics": ["BILL-1"]}, {"id": "web", "repos": ["acme/web"]}])
+    got = shares(cfg, [item("i1", labels=["area:billing"], components=["SEARCH"], epic="bill-1", repo="acme/web")])
+    assert got["i1"] == pytest.approx({"billing": 1 / 3, "search": 1 / 3, "plans": 1 / 3})
+
+
+def test_level1_beats_paths_and_level3():
+    cfg = config(areas=[{"id": "billing", "labels": ["billing"]}, {"id": "src", "paths": ["src/**"]},
+                        {"id": "web", "repos": ["acme/web"]}])
+    assert shares(cfg, [item("i1", labels=["billing"], paths=["src/a.py"], repo="acme/web")]) == {
+        "i1": {"billing": 1.0}}
+
+
+def test_last_matching_path_rule_wins_in_config_order_across_areas():
+    cfg = config(areas=[{"id": "specific", "paths": ["src/billing/**"]}, {"id": "broad", "paths": ["src/**"]},
+                        {"id": "docs", "paths": ["*.md"]}])
+    got = shares(cfg, [item("i1", paths=["src/billing/a.py", "src/billing/README.md"])])
+    # the later broad rule shadows the earlier specific one (CODEOWNERS semantics)
+    assert got["i1"] == pytest.approx({"broad": 0.5, "docs": 0.5})
+
+
+def test_each_path_counts_one_over_len_paths_and_unmatched_paths_fall_through_to_level3():
+    cfg = config(areas=[{"id": "billing", "paths": ["src/billing/**"]}, {"id": "web", "repos": ["acme/web"]},
+                        {"id": "webproj", "repos": ["ACME/WEB"]}])
+    got = shares(cfg, [item("i1", repo="acme/web", paths=["src/billing/a.py", "src/x.py", "docs/y.md", "z"])])
+    assert got["i1"] == pytest.approx({"billing": 0.25, "web": 0.375, "webproj": 0.375})
+
+
+def test_unmatched_paths_without_level3_are_unmapped():
+    cfg = config(areas=[{"id": "billing", "paths": ["src/billing/**"]}])
+    got = shares(cfg, [item("i1", repo="acme/web", paths=["src/billing/a.py", "lib/x.py"])])
+    assert got["i1"] == pytest.approx({"billing": 0.5, UNMAPPED: 0.5})
+
+
+def test_repo_prefixed_path_rules_apply_to_that_repo_only():
+    cfg = config(areas=[{"id": "web-src", "paths": ["acme/web:src/**"]}, {"id": "any-lib", "paths": ["lib/**"]}])
+    got = shares(cfg, [item("w", repo="acme/web", paths=["src/a.py"]), item("x", repo="acme/api", paths=["src/a.py"]),
+                       item("y", repo="acme/api", paths=["lib/a.py"])])
+    assert got == {"w": {"web-src": 1.0}, "x": {UNMAPPED: 1.0}, "y": {"any-lib": 1.0}}
+
+
+def test_level3_repos_and_projects_split_equally():
+    cfg = config(areas=[{"id": "web", "repos": ["acme/web"]}, {"id": "bill", "projects": ["bill"]}])
+    got = shares(cfg, [item("i1", repo="acme/web", project="BILL"), item("i2", project="BILL"), item("i3")])
+    assert got == {"i1": {"web": 0.5, "bill": 0.5}, "i2": {"bill": 1.0}, "i3": {UNMAPPED: 1.0}}
+
+
+def test_item_that_is_not_stored_is_unmapped():
+    cfg = config(areas=[{"id": "web", "repos": ["acme/web"]}])
+    assert shares(cfg, [item("i1", repo="acme/web")], ids=["i1", "ghost"]) == {
+        "i1": {"web": 1.0}, "ghost": {UNMAPPED: 1.0}}
+
+
+@pytest.mark.parametrize("pattern, path, hit", [
+    ("src/**", "src/a/b/c.py", True),
+    ("src/*", "src/a/b.py", False),           # * does not cross /
+    ("src/*", "src/a.py", True),
+    ("*.md", "deep/er/x.md", True),           # no slash: any depth
+    ("docs", "x/docs/a.md", True),            # a directory name at any depth
+    ("/docs/", "x/docs/a.md", False),         # leading / anchors
+    ("/docs/", "docs/a.md", True),
+    ("src/billing", "src/billing/a.py", True),
+    ("src/billing", "lib/src/billing/a.py", False),  # a middle slash anchors too
+])
+def test_path_patterns_have_gitignore_semantics(pattern, path, hit):
+    assert bool(glob_mask(pd.Series([path], dtype="str"), pattern)[0]) is hit
+
+
+def test_shares_of_every_item_sum_to_one():
+    cfg = config(areas=[{"id": "a", "labels": ["a"], "paths": ["a/**"]}, {"id": "b", "labels": ["b"], "repos": ["r/b"]}])
+    items = [item("1", labels=["a", "b"]), item("2", paths=["a/x", "c/y", "b/z"], repo="r/b"), item("3"),
+             item("4", paths=["c/y"])]
+    for got in shares(cfg, items).values():
+        assert sum(got.values()) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("pattern, path, hit", [
+    ("docs/*", "docs/getting-started.md", True),       # GitHub's CODEOWNERS example
+    ("docs/*", "docs/build-app/troubleshooting.md", False),
+    ("docs/", "docs/build-app/troubleshooting.md", True),
+    ("src/**/*.py", "src/a/b/c.py", True),
+    ("src/**/*.py", "src/a/b/c.ts", False),
+    ("a?c", "x/abc", True),
+])
+def test_codeowners_star_does_not_cross_directories(pattern, path, hit):
+    assert bool(glob_mask(pd.Series([path], dtype="str"), pattern)[0]) is hit
