@@ -153,6 +153,7 @@ class PersonSpec:
 
     @property
     def primary(self) -> int:
+        """The role their activity will mostly show."""
         return int(np.argmax(self.mix))
 
 
@@ -269,23 +270,28 @@ def _undeclared(areas: list[AreaSpec], rng: np.random.Generator, ids: Identities
 
 def assign_taste_makers(areas: list[AreaSpec], people: list[PersonSpec], rng: np.random.Generator) -> None:
     """Give each area its ``tm_wanted`` taste-makers from the background product and
-    design people, preferring those whose primary area it is; the chosen person's
-    primary area becomes this one, so they are present there."""
-    candidates = [p for p in people if p.declared and not p.scripted and p.primary in (DES, PRO)
-                  and p.declared_role in ("design", "product")]
-    if not candidates:
+    design people: the least busy, preferring those whose main area it is and whose
+    role the area needs.  A chosen person's main area becomes this one, so they are
+    present there."""
+    cands = [p for p in people if p.declared and not p.scripted and p.primary in (DES, PRO)
+             and p.declared_role in ("design", "product")]
+    if not cands:
         return
-    steering: dict[str, int] = {p.id: 0 for p in candidates}
+    steering = np.zeros(len(cands), dtype=np.int64)
+    home = np.array([max(p.homes, key=p.homes.get) for p in cands])
+    role = np.array([p.primary for p in cands])
+    position = np.arange(len(cands))
     for i, area in enumerate(areas):
+        needed = np.array(area.roles)[role] == 0
         for _ in range(area.tm_wanted):
-            def fit(p: PersonSpec) -> tuple:
-                home = max(p.homes, key=p.homes.get)
-                return (steering[p.id], home != i, area.roles[p.primary] == 0, p.id in area.taste_makers)
-            best = min(candidates, key=fit)
-            if best.id in area.taste_makers:
+            taken = np.array([p.id in area.taste_makers for p in cands])
+            best = int(np.lexsort((position, taken, needed, home != i, steering))[0])
+            if taken[best]:
                 break
-            if steering[best.id] == 0 and area.weight > 0 and area.weeks is None:
-                best.homes = {k: v * 0.3 for k, v in best.homes.items() if k != i}
-                best.homes[i] = 0.8
-            steering[best.id] += 1
-            area.taste_makers.append(best.id)
+            p = cands[best]
+            if steering[best] == 0 and area.weight > 0 and area.weeks is None:
+                p.homes = {k: v * 0.3 for k, v in p.homes.items() if k != i}
+                p.homes[i] = 0.8
+                home[best] = i
+            steering[best] += 1
+            area.taste_makers.append(p.id)

@@ -1,9 +1,10 @@
 """Turning the synthetic organisation into files: records (DESIGN.md's JSONL contract)
 and ``zones.toml`` (DESIGN.md's config format).
 
-`records` is a generator of plain dicts in the key order of `connectors.records`'
-``to_json``, so `write_records` streams them without building pydantic models; the
-tests read every line back with ``read_records(strict=True)``.
+`records` is a generator of JSON lines (and a few plain dicts) in the key order of
+`connectors.records`' ``to_json``, so `write_records` streams a million of them
+without building pydantic models; the tests read every line back with
+``read_records(strict=True)``.
 """
 
 from __future__ import annotations
@@ -46,7 +47,12 @@ _FILES = ["index.ts", "client.ts", "store.ts", "form.tsx", "list.tsx", "handlers
 _UNMAPPED_PATHS = ["terraform/modules/network.tf", "k8s/deploy.yaml", ".github/workflows/ci.yml",
                    "docs/runbook.md", "scripts/release.sh", "docker/Dockerfile"]
 _MISC = {ISSUE: [[], ["bug"], ["enhancement"], ["tech-debt"]], PR: [[], [], ["bug"], ["refactor"]]}
+_SUFFIX = [k.split("_", 1)[-1] for k in ACTIVITY_KINDS]      # activity id suffix by kind code
+_ONCE = {0, 4, 8, 9}                                          # opened, opened, commit, created: one per item
 _ISSUE_TYPES = {ENG: ["Task", "Bug"], DES: ["Design"], 2: ["Story", "Story", "Epic"]}
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _times(seconds: np.ndarray) -> list[str]:
@@ -89,8 +95,9 @@ def _paths(kind: int, area: int, tag: int, pick: int, root: str, n_areas: int) -
 
 
 def records(work: Work, areas: list[AreaSpec], people: list[PersonSpec], rng: np.random.Generator,
-            counts: dict) -> Iterator[dict]:
-    """Identities, components, items (by creation time), then activities (by time).
+            counts: dict) -> Iterator[dict | str]:
+    """Identities, components, items (by creation time), then activities (by time), as
+    dicts or (the bulk) as encoded JSON lines for `write_records`.
     Fills ``counts`` with the number of records of each type as they are yielded."""
     n_areas = len(areas)
     counts.update(identities=0, components=0, items=0, activities=0)
@@ -134,21 +141,21 @@ def records(work: Work, areas: list[AreaSpec], people: list[PersonSpec], rng: np
     for i in np.argsort(work.created, kind="stable").tolist():
         area, kind, role, explore, state, tag, pick = (c[i] for c in cols)
         spec = areas[area] if area < n_areas else None
-        yield _item(ids[i], urls[i], kind, role, explore, state, tag, pick, spec, repos[i], projects[i],
-                    _paths(kind, area, tag, pick, roots[i], n_areas), created_s[i], updated_s[i])
+        yield _encode(_item(ids[i], urls[i], kind, role, explore, state, tag, pick, spec, repos[i], projects[i],
+                    _paths(kind, area, tag, pick, roots[i], n_areas), created_s[i], updated_s[i]))
         counts["items"] += 1
 
     handles = [(f"github:{p.github}", f"jira:{p.jira}") for p in people]
     at_s = _times(work.act_at)
     item_of, kind_of, actor_of = work.act_item.tolist(), work.act_kind.tolist(), work.act_actor.tolist()
-    item_kind = work.kind.tolist()
+    on_jira = (work.kind == JIRA).tolist()
+    # Ids, logins and times hold no character JSON escapes, so the lines are formatted directly.
     for a in np.argsort(work.act_at, kind="stable").tolist():
         i, k, actor = item_of[a], kind_of[a], actor_of[a]
-        name = ACTIVITY_KINDS[k]
-        suffix = name.split("_", 1)[1] if k in (0, 4, 9) else "commit" if k == 8 else f"{name.split('_', 1)[1]}/{10_000 + a}"
-        who = BOT_ID if actor == BOT else handles[actor][item_kind[i] == JIRA]
-        yield {"type": "activity", "id": f"{ids[i]}/{suffix}", "item": ids[i], "kind": name, "actor": who,
-               "at": at_s[a]}
+        suffix = _SUFFIX[k] if k in _ONCE else f"{_SUFFIX[k]}/{10_000 + a}"
+        who = BOT_ID if actor == BOT else handles[actor][on_jira[i]]
+        yield (f'{{"type":"activity","id":"{ids[i]}/{suffix}","item":"{ids[i]}","kind":"{ACTIVITY_KINDS[k]}",'
+               f'"actor":"{who}","at":"{at_s[a]}"}}')
         counts["activities"] += 1
 
 
