@@ -157,7 +157,7 @@ def analyze(cfg, frames, as_of: date, window_weeks: int | None = None, *,
 
 def gap_keys(analysis: Analysis) -> set[tuple[str, str, str | None]]:
     """The (area, type, role) keys of an analysis' gaps."""
-    roles = analysis.gaps["role"].where(analysis.gaps["role"].notna(), None)
+    roles = [r if isinstance(r, str) else None for r in analysis.gaps["role"]]
     return set(zip(analysis.gaps["area"], analysis.gaps["type"], roles))
 
 
