@@ -9,6 +9,7 @@ will show; a few are deliberately mismatched (a designer who mostly writes code)
 
 from __future__ import annotations
 
+import copy
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -89,8 +90,7 @@ _PROJECTS = ["CORE", "OPS2", "EXT", "SHOP", "FIN"]
 
 def build_areas(n: int, rng: np.random.Generator) -> list[AreaSpec]:
     """The first ``n`` named areas, then generated ones ("Partner Portal", ...)."""
-    areas = [AreaSpec(**{**a.__dict__, "epics": list(a.epics), "repos": list(a.repos),
-                         "projects": list(a.projects)}) for a in NAMED_AREAS[:n]]
+    areas = copy.deepcopy(NAMED_AREAS[:n])   # callers shape and fill them in
     extra = n - len(areas)
     if extra <= 0:
         return areas

@@ -229,9 +229,7 @@ def write_config(path: Path, areas: list[AreaSpec], people: list[PersonSpec], as
         'role = "product"',
         'labels = ["spec"]',
     ]
-    for p in people:
-        if not p.declared:
-            continue
+    for p in sorted((p for p in people if p.declared), key=lambda p: p.id):
         lines += ["", "[[people]]", f"id = {_toml(p.id)}", f"name = {_toml(p.name)}"]
         if p.declared_role:
             lines.append(f"role = {_toml(p.declared_role)}")
