@@ -37,6 +37,14 @@ def test_upsert_is_idempotent_and_last_wins(store):
     assert store.counts()["items"] == 1
 
 
+def test_identity_without_name_keeps_the_known_name(store):
+    store.upsert([Identity(id="github:alice", name="Alice", email="a@x.com")])
+    store.upsert([Identity(id="github:alice")])
+    store.upsert([Identity(id="github:alice", name="Alice S.")])
+    row = store.load_frames().identities.set_index("id").loc["github:alice"]
+    assert (row["name"], row["email"]) == ("Alice S.", "a@x.com")
+
+
 @pytest.mark.filterwarnings("ignore::UserWarning")  # the deliberately bad record
 def test_batch_and_cursor_commit_together_or_not_at_all(store):
     store.write_batch("github", Batch(scope="acme/web", records=[item(1)], cursor={"since": "a"}))

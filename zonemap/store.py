@@ -130,10 +130,12 @@ class Store:
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start:start + CHUNK]
             stmt = sqlite_insert(table)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[c for c in table.primary_key.columns],
-                set_={c.name: stmt.excluded[c.name] for c in table.columns if not c.primary_key},
-            )
+            if table is identities:
+                # a payload that lacks a name or email must not erase the one already known
+                update = {c.name: func.coalesce(stmt.excluded[c.name], c) for c in table.columns if not c.primary_key}
+            else:
+                update = {c.name: stmt.excluded[c.name] for c in table.columns if not c.primary_key}
+            stmt = stmt.on_conflict_do_update(index_elements=list(table.primary_key.columns), set_=update)
             conn.execute(stmt, chunk)
 
     def _write(self, conn, records: Iterable[Record]) -> Counter:
