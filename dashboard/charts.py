@@ -36,7 +36,8 @@ def role_colours(roles: list[str]) -> dict[str, str]:
 def styled(fig: go.Figure, *, height: int | None = None, big: bool = False) -> go.Figure:
     """The house style: readable type, no clutter, legend on top."""
     fig.update_layout(
-        font={**FONT, "size": 22 if big else FONT["size"]},
+        template="plotly_white",
+        font={**FONT, "size": 22 if big else FONT["size"], "color": "#1F2937"},
         margin=dict(l=10, r=10, t=40, b=10),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, title_text=""),
         plot_bgcolor="rgba(0,0,0,0)",
@@ -162,7 +163,9 @@ def role_share_bars(people: pd.DataFrame, roles: list[str], *, big: bool = False
            for _, row in rows.iterrows()]
     rows = rows.assign(_rank=rows["inferred_role"].map(rank).fillna(len(roles)), _own=own)
     rows = rows.sort_values(["_rank", "_own"], ascending=[True, False])
-    labels = [f"{n} ({pid})" if n != pid else str(pid) for pid, n in zip(rows.index, rows["name"].fillna(""))]
+    names = rows["name"].where(rows["name"].notna() & (rows["name"] != ""), pd.Series(rows.index, index=rows.index))
+    twice = names.duplicated(keep=False)
+    labels = [f"{n} ({pid})" if dup else str(n) for pid, n, dup in zip(rows.index, names, twice)]
     colours = role_colours(roles)
     fig = go.Figure()
     for role in roles:

@@ -65,11 +65,16 @@ def focus(graph: nx.Graph, area: str | None, radius: int = 2) -> nx.Graph:
 
 
 def layout(graph: nx.Graph, seed: int = 7) -> dict[str, tuple[float, float]]:
-    """Deterministic force-directed positions; heavier edges pull harder."""
+    """Deterministic force-directed positions. Heavier edges pull harder; a steering edge
+    pulls like a moderate one, so a taste-maker who is absent still sits near the area."""
     if graph.number_of_nodes() == 0:
         return {}
-    k = 1.6 / math.sqrt(graph.number_of_nodes())
-    pos = nx.spring_layout(graph, weight="weight", seed=seed, k=k, iterations=80)
+    pull = nx.Graph()
+    pull.add_nodes_from(graph)
+    pull.add_weighted_edges_from(((u, v, max(d.get("weight", 0.0), 0.3 if d.get("taste_maker") else 0.05))
+                                  for u, v, d in graph.edges(data=True)), weight="pull")
+    k = 2.5 / math.sqrt(graph.number_of_nodes())
+    pos = nx.spring_layout(pull, weight="pull", seed=seed, k=k, iterations=150)
     return {n: (float(x), float(y)) for n, (x, y) in pos.items()}
 
 
@@ -101,7 +106,7 @@ def network_figure(graph: nx.Graph, pos: dict, roles: list[str], *, big: bool = 
             continue
         fig.add_trace(go.Scatter(
             x=group["x"], y=group["y"], mode="markers", name=role or "no role",
-            marker=dict(size=[_size(f, 9, 14) for f in group["fte"]], color=colours.get(role, "#64748B"),
+            marker=dict(size=[_size(f, 8, 10) for f in group["fte"]], color=colours.get(role, "#64748B"),
                         line=dict(width=1, color="white")),
             text=group["label"], customdata=group["fte"],
             hovertemplate="%{text}<br>%{customdata:.2f} FTE<extra>" + (role or "") + "</extra>"))
@@ -112,11 +117,11 @@ def network_figure(graph: nx.Graph, pos: dict, roles: list[str], *, big: bool = 
             continue
         fig.add_trace(go.Scatter(
             x=group["x"], y=group["y"], mode="markers+text", name=f"area: {words}",
-            marker=dict(symbol="square", size=[_size(f, 18, 16) for f in group["fte"]], color=colour,
+            marker=dict(symbol="square", size=[_size(f, 14, 9) for f in group["fte"]], color=colour,
                         line=dict(width=2, color="white")),
             text=group["label"], textposition="top center", customdata=group["fte"],
-            textfont=dict(size=20 if big else 14),
+            textfont=dict(size=20 if big else 15, color="#111827"),
             hovertemplate="%{text}<br>%{customdata:.2f} FTE<extra>" + words + "</extra>"))
     fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x")
+    fig.update_yaxes(visible=False)
     return styled(fig, height=720, big=big)

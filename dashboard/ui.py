@@ -27,12 +27,10 @@ GAP_WORDS = {
 }
 STAGE_COLOURS = {"explore": "violet", "prototype": "blue", "validate": "orange", "ship": "green"}
 PRESENT_CSS = """<style>
-html, body, [class*="st-"] { font-size: 1.25rem; }
-h1 { font-size: 3.2rem !important; } h2 { font-size: 2.4rem !important; } h3 { font-size: 1.9rem !important; }
-[data-testid="stMetricValue"] { font-size: 3.6rem !important; }
-[data-testid="stMetricLabel"] p { font-size: 1.4rem !important; }
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none; }
-.block-container { padding-top: 3.5rem; max-width: 100%; }
+html { font-size: 22px; }
+[data-testid="stMetricValue"] { font-size: 3.2rem; }
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"] {
+  display: none; }
 </style>"""
 BASE_CSS = """<style>
 [data-testid="stMetricValue"] { font-size: 2.6rem; }
@@ -122,9 +120,16 @@ def gap_words(gap_type: str, role: object = None, fte: object = None, minimum: o
     return words
 
 
-def stage_badge(stage: object, container=st) -> None:
-    if isinstance(stage, str) and stage:
-        container.badge(stage, color=STAGE_COLOURS.get(stage, "gray"))
+def stage_badge(stage: object) -> str:
+    """Markdown for a coloured stage badge (explore, prototype, validate, ship); "" without one."""
+    if not isinstance(stage, str) or not stage:
+        return ""
+    return f":{STAGE_COLOURS.get(stage, 'gray')}-badge[{md_text(stage)}]"
+
+
+def chart(fig, key: str) -> None:
+    """A plotly figure as the builders styled it (not re-themed by Streamlit)."""
+    st.plotly_chart(fig, key=key, theme=None, config={"displayModeBar": False, "displaylogo": False})
 
 
 def link_params(ctx: Ctx, **selection: str) -> dict[str, str]:
@@ -134,13 +139,8 @@ def link_params(ctx: Ctx, **selection: str) -> dict[str, str]:
 
 def area_link(ctx: Ctx, area_id: str, label: str, container=st) -> None:
     """A link to the Area view of ``area_id`` that keeps the sidebar's state."""
-    container.page_link(ctx.pages["area"], label=md_text(label), icon=":material/arrow_forward:",
+    container.page_link(ctx.pages["area"], label=f"**{md_text(label)}**", icon=":material/arrow_forward:",
                         query_params=link_params(ctx, area=area_id))
-
-
-def person_link(ctx: Ctx, person_id: str, label: str, container=st) -> None:
-    container.page_link(ctx.pages["people"], label=md_text(label), icon=":material/person:",
-                        query_params=link_params(ctx, person=person_id))
 
 
 def problem_page(problem: Problem) -> None:

@@ -19,7 +19,7 @@ from zonemap.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "dashboard" / "app.py"
-SAMPLE = ROOT / "data" / "sample"
+SAMPLE = Path(__import__("os").environ.get("ZM_DEV_SAMPLE", ROOT / "data" / "sample"))
 XSS_TITLE = "<img src=x onerror=alert(1)>"
 VIEWS = ["coverage", "area", "people", "graph", "planning", "data"]
 

@@ -87,9 +87,15 @@ def test_person_areas_weekly_uses_area_names_and_orders_by_total(frames):
 def test_role_share_bars_sorted_by_role_then_specialism(frames):
     fig = charts.role_share_bars(frames["people"], ROLES)
     assert [t.name for t in fig.data] == ROLES
-    assert list(fig.data[0].y) == ["Bob (bob)", "Carol <img src=x> (carol)", "Alice (alice)"]
+    assert list(fig.data[0].y) == ["Bob", "Carol <img src=x>", "Alice"]
     assert list(fig.data[0].x) == [100.0, 60.0, 0.0]
     assert fig.layout.barmode == "stack"
+
+
+def test_role_share_bars_tell_namesakes_apart(frames):
+    people = frames["people"].assign(name=["Sam", "Sam", None])
+    fig = charts.role_share_bars(people, ROLES)
+    assert list(fig.data[0].y) == ["Sam (bob)", "carol", "Sam (alice)"]
 
 
 def test_area_people_bars_largest_first(frames):

@@ -119,6 +119,7 @@ def streamlit_command(port: int, open_browser: bool, extra_args: Iterable[str] =
     return [sys.executable, "-m", "streamlit", "run", str(dashboard_script()),
             "--server.port", str(port), "--server.headless", "false" if open_browser else "true",
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+            "--client.toolbarMode", "viewer",
             *extra_args]
 
 

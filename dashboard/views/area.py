@@ -70,11 +70,13 @@ def recent_items(ctx: ui.Ctx, area: str) -> None:
     if rows.empty:
         st.caption("No item in the window.")
         return
+    lines = []
     for row in rows.itertuples(index=False):
         when = row.last_at.strftime("%b %d") if pd.notna(row.last_at) else ""
-        kind = str(row.kind).replace("_", " ")
-        st.markdown(f"- {ui.md_link(row.title, row.url)} · {ui.md_text(kind)} · {when} · "
-                    f"{int(row.activities)} actions by {int(row.people)}")
+        kind = ui.md_text(str(row.kind).replace("_", " "))
+        lines.append(f"- {ui.md_link(row.title, row.url)} · {kind} · {when} · "
+                     f"{int(row.activities)} actions by {int(row.people)}")
+    st.markdown("\n".join(lines))
 
 
 def main() -> None:
@@ -85,7 +87,7 @@ def main() -> None:
     head = st.columns([4, 2, 2, 2, 2], vertical_alignment="center")
     with head[0]:
         st.header(ui.md_text(row["name"]))
-        ui.stage_badge(row["stage"])
+        st.markdown(ui.stage_badge(row["stage"]) or ":gray[no stage]")
     head[1].metric("FTE", f"{row['fte']:.2f}", border=True)
     bus = row["bus_factor"]
     head[2].metric("Bus factor", "–" if pd.isna(bus) else int(bus), border=True,
@@ -99,11 +101,11 @@ def main() -> None:
     left, right = st.columns([3, 2], gap="large")
     with left:
         st.subheader("Role FTE per week")
-        st.plotly_chart(charts.role_fte_weekly(ctx.an.weekly, area, ctx.view.as_of, ctx.view.window,
-                                               ctx.roles, big=ctx.big), key="area_weekly")
+        ui.chart(charts.role_fte_weekly(ctx.an.weekly, area, ctx.view.as_of, ctx.view.window,
+                                               ctx.roles, big=ctx.big), "area_weekly")
         st.subheader("People")
-        st.plotly_chart(charts.area_people_bars(ctx.an.fte, area, ctx.person_names(), ctx.roles, big=ctx.big),
-                        key="area_people")
+        ui.chart(charts.area_people_bars(ctx.an.fte, area, ctx.person_names(), ctx.roles, big=ctx.big),
+                 "area_people")
     with right:
         taste_makers(ctx, area)
         explorations(ctx, area)

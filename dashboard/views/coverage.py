@@ -46,22 +46,18 @@ def gap_list(ctx: ui.Ctx, areas: pd.DataFrame) -> None:
     names = ctx.person_names()
     for rank, row in enumerate(ranked.itertuples(index=False), 1):
         with st.container(border=True):
-            left, mid, right = st.columns([3, 4, 3], vertical_alignment="center")
-            with left:
-                st.markdown(f"**{rank}. {ui.md_text(row.name)}**")
-                ui.stage_badge(row.stage)
-                ui.area_link(ctx, row.id, f"Open {row.name}")
+            ui.area_link(ctx, row.id, f"{rank}. {row.name}")
             reasons = gaps[gaps["area"] == row.id]
-            mid.markdown("\n".join(f"- {ui.md_text(ui.gap_words(g.type, g.role, g.fte, g.min))}"
+            st.markdown("\n".join(f"- {ui.md_text(ui.gap_words(g.type, g.role, g.fte, g.min))}"
                                    for g in reasons.itertuples(index=False)))
-            mid.caption(f"score {row.score:.2f} · {row.fte:.2f} FTE · bus factor "
-                        f"{'–' if pd.isna(row.bus_factor) else int(row.bus_factor)}")
             candidates = ctx.an.suggestions.get(row.id, [])
             if candidates:
-                right.markdown("**Could steer it:** " + ", ".join(
+                st.markdown(":material/person_add: **Could steer it:** " + ", ".join(
                     f"{ui.md_text(names.get(pid, pid))} ({score:.2f})" for pid, score in candidates))
             elif (reasons["type"].isin(["no_taste_maker", "absent_taste_maker"])).any():
-                right.caption("No candidate taste-maker works near this area.")
+                st.caption("No candidate taste-maker works near this area.")
+            st.markdown(f"{ui.stage_badge(row.stage)} :gray[score {row.score:.2f} · {row.fte:.2f} FTE · "
+                        f"bus factor {'–' if pd.isna(row.bus_factor) else int(row.bus_factor)}]")
 
 
 def main() -> None:
@@ -83,8 +79,7 @@ def main() -> None:
         st.subheader("FTE by area and role")
         st.caption("Active areas, worst first. A red frame marks a role below its threshold; "
                    "⚑ marks a taste-maker gap.")
-        fig = charts.coverage_heatmap(ctx.an.area_role, areas, ctx.an.gaps, ctx.roles, big=ctx.big)
-        st.plotly_chart(fig, key="heatmap", config={"displayModeBar": False})
+        ui.chart(charts.coverage_heatmap(ctx.an.area_role, areas, ctx.an.gaps, ctx.roles, big=ctx.big), "heatmap")
         inactive = areas[~areas["active"].astype(bool)]
         if len(inactive):
             st.caption("Inactive (below the activity threshold): " + ", ".join(

@@ -45,7 +45,7 @@ def main() -> None:
     key = (ctx.source, ctx.version, ctx.view.as_of, ctx.view.window, ctx.view.thresholds, ctx.view.team,
            focus, radius)
     fig = charts_graph.network_figure(graph, positions(key, graph), ctx.roles, big=ctx.big)
-    st.plotly_chart(fig, key="network")
+    ui.chart(fig, "network")
     people = sum(1 for _, d in graph.nodes(data=True) if d.get("kind") == "person")
     st.caption(f"{graph.number_of_nodes() - people} areas, {people} people. Hover a node for its FTE; "
                "drag to zoom, double-click to reset.")

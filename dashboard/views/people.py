@@ -73,8 +73,8 @@ def drill_down(ctx: ui.Ctx, people: pd.DataFrame) -> None:
                    border=True)
     cols[2].metric("FTE in window", f"{row['fte']:.2f}", border=True)
     cols[3].metric("Team", str(row["team"]) if pd.notna(row["team"]) else "–", border=True)
-    st.plotly_chart(charts.person_areas_weekly(ctx.an.weekly, person, ctx.view.as_of, ctx.view.window,
-                                               ctx.area_names(), big=ctx.big), key="person_weekly")
+    ui.chart(charts.person_areas_weekly(ctx.an.weekly, person, ctx.view.as_of, ctx.view.window,
+                                               ctx.area_names(), big=ctx.big), "person_weekly")
 
 
 def main() -> None:
@@ -87,7 +87,7 @@ def main() -> None:
     left, right = st.columns([1, 1], gap="large")
     with left:
         st.subheader("Role-time averages")
-        st.plotly_chart(charts.role_share_bars(people, ctx.roles, big=ctx.big), key="role_bars")
+        ui.chart(charts.role_share_bars(people, ctx.roles, big=ctx.big), "role_bars")
     with right:
         mismatches(ctx, people)
         taste_maker_load(ctx, people.index)

@@ -21,14 +21,14 @@ def change_list(ctx: ui.Ctx) -> None:
     ch = ctx.model.report["changes"]
     names = ctx.area_names()
     left, right = st.columns(2)
-    for col, key, title, icon in ((left, "opened", "Opened", ":material/error:"),
-                                  (right, "closed", "Closed", ":material/task_alt:")):
+    for col, key, title in ((left, "opened", "Opened"), (right, "closed", "Closed")):
         entries = ch[key]
         col.markdown(f"**{title} ({len(entries)})**")
         if not entries:
             col.caption("none")
         for e in entries:
-            col.markdown(f"{'🔴' if key == 'opened' else '🟢'} **{ui.md_text(names.get(e['area'], e['area']))}**: "
+            badge = ":red-badge[opened]" if key == "opened" else ":green-badge[closed]"
+            col.markdown(f"{badge} **{ui.md_text(names.get(e['area'], e['area']))}**: "
                          f"{ui.md_text(ui.gap_words(e['type'], e.get('role')))}")
 
 
@@ -81,8 +81,8 @@ def what_if(ctx: ui.Ctx) -> None:
                    ui.metric_delta(summary["gap_count"], today["gap_count"]), delta_color="inverse", border=True)
     cols[2].metric("Active areas (what-if)", summary["active_areas"],
                    ui.metric_delta(summary["active_areas"], today["active_areas"]), delta_color="off", border=True)
-    st.plotly_chart(charts.gap_comparison(an.gaps["type"].value_counts(), gaps["type"].value_counts(),
-                                          big=ctx.big), key="whatif_chart")
+    ui.chart(charts.gap_comparison(an.gaps["type"].value_counts(), gaps["type"].value_counts(),
+                                          big=ctx.big), "whatif_chart")
     key = ["area", "type", "role"]
     both = an.gaps[key].merge(gaps[key], how="outer", indicator=True)
     diff = both[both["_merge"] != "both"]
