@@ -68,7 +68,7 @@ def generate(out_dir: str | Path, people: int = DEFAULT_PEOPLE, areas: int = DEF
         story.shape_areas(area_specs, weeks)
         scripted = story.scripted_people(ids)
     persons = build_people(people, area_specs, scripted, rng, ids)
-    assign_taste_makers(area_specs, persons, rng)
+    assign_taste_makers(area_specs, persons)
 
     parts = [story.bot_work(persons, len(area_specs), weeks, end, rng)]
     if planted:

@@ -111,6 +111,8 @@ def build_areas(n: int, rng: np.random.Generator) -> list[AreaSpec]:
     return areas
 
 
+# Background people whose title is not their work: index -> (actual role, declared role).
+MISMATCHED = {3: (ENG, DES), 8: (PRO, ENG), 13: (DES, PRO)}
 _FIRST = ["Alice", "Bob", "Carol", "David", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi", "Liam",
           "Maya", "Nikhil", "Olga", "Pedro", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wen", "Ximena",
           "Yara", "Zane", "Amir", "Bianca", "Chen", "Dara", "Emil", "Fatima", "Gus", "Hana", "Ivan", "Jade",
@@ -221,10 +223,8 @@ def build_people(n: int, areas: list[AreaSpec], scripted: list[PersonSpec],
         first, last = _FIRST[names[k] // len(_LAST) % len(_FIRST)], _LAST[names[k] % len(_LAST)]
         pid, login, account, email = ids.person(first, last)
         strength = float(rng.uniform(0.7, 0.9))
-        actual, declared = role, role
-        if k in (3, 8, 13) and count > 20:  # the mismatched titles
-            actual = {3: (ENG, DES), 8: (PRO, ENG), 13: (DES, PRO)}[k][0]
-            declared = {3: (ENG, DES), 8: (PRO, ENG), 13: (DES, PRO)}[k][1]
+        actual, declared = MISMATCHED[k] if k in MISMATCHED and count > 20 else (role, role)
+        if actual != declared:
             strength = 0.72
         homes: dict[int, float] = {}
         pool = order[actual] or live
@@ -241,7 +241,8 @@ def build_people(n: int, areas: list[AreaSpec], scripted: list[PersonSpec],
         style = rng.random()
         config = [f"github:{login}", f"jira:{account}", f"email:{email}"] if style < 0.65 else \
             [f"github:{login}", f"email:{email}"]
-        team = areas[max(homes, key=homes.get)].team if max(homes, key=homes.get) < unmapped else "Platform"
+        main = max(homes, key=homes.get)
+        team = areas[main].team if main < unmapped else "Platform"
         people.append(PersonSpec(
             id=pid, name=f"{first} {last}", team=team, declared_role=ROLES[declared],
             mix=_mix(actual, rng, strength), homes=homes, level=float(levels[k]), github=login,
@@ -268,11 +269,11 @@ def _undeclared(areas: list[AreaSpec], rng: np.random.Generator, ids: Identities
     ]
 
 
-def assign_taste_makers(areas: list[AreaSpec], people: list[PersonSpec], rng: np.random.Generator) -> None:
+def assign_taste_makers(areas: list[AreaSpec], people: list[PersonSpec]) -> None:
     """Give each area its ``tm_wanted`` taste-makers from the background product and
     design people: the least busy, preferring those whose main area it is and whose
     role the area needs.  A chosen person's main area becomes this one, so they are
-    present there."""
+    present there (and joins its team)."""
     cands = [p for p in people if p.declared and not p.scripted and p.primary in (DES, PRO)
              and p.declared_role in ("design", "product")]
     if not cands:
@@ -292,6 +293,7 @@ def assign_taste_makers(areas: list[AreaSpec], people: list[PersonSpec], rng: np
             if steering[best] == 0 and area.weight > 0 and area.weeks is None:
                 p.homes = {k: v * 0.3 for k, v in p.homes.items() if k != i}
                 p.homes[i] = 0.8
+                p.team = area.team
                 home[best] = i
             steering[best] += 1
             area.taste_makers.append(p.id)

@@ -18,7 +18,7 @@ import numpy as np
 
 from connectors.records import ACTIVITY_KINDS
 
-from .sample_org import DES, ENG, ROLES, AreaSpec, PersonSpec
+from .sample_org import DES, ENG, AreaSpec, PersonSpec
 from .sample_work import (AREA_LABEL, BOT, CLOSED, COMMIT, COMPONENT, DEPENDENCY, ISSUE, JIRA, MERGED, PR,
                           SHARED_PATH, Work)
 

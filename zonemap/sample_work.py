@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from .sample_org import DES, ENG, PRO, AreaSpec, PersonSpec
+from .sample_org import ENG, AreaSpec, PersonSpec
 
 DAY = 86_400
 WEEK = 7 * DAY
