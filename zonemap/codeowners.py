@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from codeowners import CodeOwners
 
@@ -59,28 +58,29 @@ def _owner_id(kind: str, owner: str) -> str:
     return "github:" + owner[1:] if kind == "USERNAME" else "email:" + owner.lower()
 
 
+def _usable(line_num: int, line: str, problems: list[str]) -> str:
+    """The line without its inline comment, or "" (with a problem) when GitHub rejects it."""
+    if not line or line.startswith("#"):
+        return ""
+    line = _INLINE_COMMENT.sub("", line)
+    pattern = line.replace("\\ ", "\0").split()[0].replace("\0", "\\ ")
+    if pattern.startswith("!"):
+        problems.append(f"line {line_num}: {pattern!r}: negation is not supported by GitHub; skipped")
+        return ""
+    if "[" in pattern.replace("\\[", ""):
+        problems.append(f"line {line_num}: {pattern!r}: [ ] ranges are not supported by GitHub; skipped")
+        return ""
+    return line
+
+
 def parse_codeowners(text: str) -> Parsed:
-    """The usable rules of a CODEOWNERS file, in file order, and the skipped lines."""
-    lines = []
-    for raw in text.splitlines():
-        stripped = raw.strip()
-        lines.append(stripped if stripped.startswith("#") else _INLINE_COMMENT.sub("", stripped))
+    """The usable rules of a CODEOWNERS file, in file order, and the lines it skipped."""
     problems: list[str] = []
+    lines = [_usable(n, raw.strip(), problems) for n, raw in enumerate(text.splitlines(), 1)]
     rules: list[Rule] = []
-    try:
-        entries = list(reversed(CodeOwners("\n".join(lines)).paths))
-    except ValueError as exc:  # an unterminated [ range: name the line
-        raise CodeownersError(f"CODEOWNERS: {exc}") from None
-    for _regex, pattern, owners, line_num, _section in entries:
-        if pattern.startswith("!"):
-            problems.append(f"line {line_num}: {pattern!r}: negation is not supported by GitHub; skipped")
-            continue
-        if "[" in pattern.replace("\\[", ""):
-            problems.append(f"line {line_num}: {pattern!r}: [ ] ranges are not supported by GitHub; skipped")
-            continue
-        words = lines[line_num - 1].replace("\\ ", "\0").split()[1:]
+    for _regex, pattern, owners, line_num, _section in reversed(CodeOwners("\n".join(lines)).paths):
         known = {o for _, o in owners}
-        for word in words:
+        for word in lines[line_num - 1].replace("\\ ", "\0").split()[1:]:
             if word not in known:
                 problems.append(f"line {line_num}: owner {word!r} is not @user, @org/team or an email; ignored")
         rule = Rule(line=line_num, pattern=pattern)
@@ -90,6 +90,7 @@ def parse_codeowners(text: str) -> Parsed:
             if value not in target:
                 target.append(value)
         rules.append(rule)
+    problems.sort(key=lambda p: int(p.split()[1].rstrip(":")))
     return Parsed(rules=rules, problems=problems)
 
 
@@ -202,13 +203,3 @@ def codeowners_toml(text: str, repo: str | None = None, group: str = "rule",
         out += ["[[areas]]", f"id = {_toml_str(area['id'])}", f"name = {_toml_str(area['name'])}",
                 f"paths = {_toml_list(area['paths'])}", f"taste_makers = {_toml_list(area['taste_makers'])}"]
     return "\n".join(out) + "\n"
-
-
-def read_codeowners(path: str | Path) -> str:
-    """The text of a CODEOWNERS file, or a one-line :class:`CodeownersError`."""
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CodeownersError(f"{path}: no such file (give the path of a CODEOWNERS file)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CodeownersError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
