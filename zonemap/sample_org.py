@@ -36,7 +36,7 @@ class AreaSpec:
     weight: float                  # share of the background items
     roles: tuple[float, float, float] = (0.6, 0.2, 0.2)   # item role mix (eng, design, product)
     explore: float = 0.05          # chance that an item is an exploration
-    curation: float = 0.9          # chance that an exploration gets a taste-maker's look
+    curation: float = 0.95         # chance that an exploration gets a taste-maker's look
     weeks: tuple[int, int] | None = None  # (newest, oldest) week with background work; None: all
     path_rule: bool = True         # a level-2 `paths` selector for `repo:root/**`
     repos: list[str] = field(default_factory=list)      # level-3 selectors

@@ -193,6 +193,7 @@ def background(areas: list[AreaSpec], people: list[PersonSpec], n_activities: in
     within = csum - (csum[start[fi]] - delay[start[fi]]) if len(fi) else csum
     limit = end - newest[area[fi]] * WEEK - created[fi]
     at = created[fi] + (within.astype(np.int64) % np.maximum(limit, 1))
+    at = np.maximum(at - at % DAY + rng.integers(7 * 3600, 20 * 3600, size=len(at)), created[fi] + 60)
     order = np.lexsort((at, fi))
     at = at[order]                      # fi is sorted already, so only times move
     last = np.r_[fi[1:] != fi[:-1], True] if len(fi) else np.zeros(0, bool)
