@@ -34,6 +34,7 @@ from .records import Activity, Identity, Item, format_time
 BATCH_SIZE = 2000
 PIPE_SIZE = 1 << 20
 _NOREPLY = re.compile(r"^(?:\d+\+)?([^@+\s]+)@users\.noreply\.github\.com$", re.IGNORECASE)
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _FORMAT = "format:%x1e%H%x1f%at%x1f%ct%x1f%aN%x1f%aE%x1f%s"
 _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_PAGER": "cat", "GIT_CONFIG_NOSYSTEM": "1"}
 
@@ -93,6 +94,8 @@ def _usable_cursor(path: Path, cursor: dict | None, branch: str, tip: str) -> st
     if not cursor or cursor.get("branch") != branch or not cursor.get("sha"):
         return None
     sha = str(cursor["sha"])
+    if not _SHA.fullmatch(sha):
+        return None
     res = _git(path, "merge-base", "--is-ancestor", sha, tip)
     return sha if res.returncode == 0 else None  # rewritten history: read it all again
 
@@ -180,6 +183,8 @@ def fetch_git(path: str | Path, *, repo: str | None = None, branch: str | None =
     scope = scope or str(path)
     _check_repo(path)
     branch = branch or default_branch(path)
+    if branch.startswith("-"):  # never let a config value become a git option
+        raise SourceError(f"git: {path}: {branch!r} is not a branch name (set [[git]] branch to a branch)")
     resolved = _resolve(path, branch)
     if resolved is None:
         raise SourceError(f"git: {path}: branch {branch!r} not found (set [[git]] branch to an existing branch)")

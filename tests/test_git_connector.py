@@ -120,6 +120,8 @@ def test_rewritten_history_or_other_branch_reads_everything(history):
     assert len(of(recs, Item)) == 4  # a1, b1, a2, b2
     other = dict(cursor, branch="feature")  # a cursor of another branch does not apply
     assert len(of(records(fetch_git(repo.path, repo="acme/web", cursor=other)), Item)) == 4
+    junk = dict(cursor, sha="--all")  # a damaged cursor reads everything, never becomes an option
+    assert len(of(records(fetch_git(repo.path, repo="acme/web", cursor=junk)), Item)) == 4
 
 
 def test_full_names_every_item_still_on_the_branch(history):
@@ -168,7 +170,9 @@ def test_errors_are_one_line(tmp_path, history):
         list(fetch_git(tmp_path / "plain"))
     with pytest.raises(SourceError, match="branch 'nope' not found") as e3:
         list(fetch_git(repo.path, branch="nope"))
-    for e in (e1, e2, e3):
+    with pytest.raises(SourceError, match="is not a branch name") as e4:
+        list(fetch_git(repo.path, branch="--output=/tmp/x"))
+    for e in (e1, e2, e3, e4):
         assert "\n" not in str(e.value)
 
 
