@@ -51,8 +51,11 @@ def actor_for_email(email: str) -> str | None:
 
 
 def _git(path: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", "-C", str(path), *args], capture_output=True, text=True,
-                          env={**os.environ, **_GIT_ENV})
+    try:
+        return subprocess.run(["git", "-C", str(path), *args], capture_output=True, text=True,
+                              env={**os.environ, **_GIT_ENV})
+    except FileNotFoundError:
+        raise SourceError("git: the git command was not found (install git, or put it on PATH)") from None
 
 
 def _first_line(stderr: str) -> str:
@@ -77,7 +80,7 @@ def _check_repo(path: Path) -> None:
         raise SourceError(f"git: {path}: no such directory (set [[git]] path to a local clone)")
     res = _git(path, "rev-parse", "--git-dir")
     if res.returncode != 0:
-        raise SourceError(f"git: {path}: not a git repository ({_first_line(res.stderr)})")
+        raise SourceError(f"git: {path}: {_first_line(res.stderr)}")
 
 
 def _resolve(path: Path, ref: str) -> tuple[str, int] | None:

@@ -190,3 +190,10 @@ def test_empty_repository_is_a_clear_error(tmp_path):
 ])
 def test_actor_for_email(email, actor):
     assert actor_for_email(email) == actor
+
+
+def test_missing_git_command_is_one_line(history, monkeypatch, tmp_path):
+    repo, _ = history
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+    with pytest.raises(SourceError, match="^git: the git command was not found"):
+        list(fetch_git(repo.path))
