@@ -150,9 +150,9 @@ def test_codeowners_section_follows_the_file(tmp_path):
         """), encoding="utf-8")
     cfg = load_config(tmp_path / "zones.toml")
     assert [(a.id, a.paths, a.taste_makers) for a in cfg.areas] == [
-        ("mobile", [], []), ("co-web-src", ["acme/web:/src/"], ["github:alice"])]
+        ("co-web-src", ["acme/web:/src/"], ["github:alice"]), ("mobile", [], [])]
     owners.write_text("/src/ @alice\n/docs/ @carol\n", encoding="utf-8")
-    assert [a.id for a in load_config(tmp_path / "zones.toml").areas] == ["mobile", "co-web-src", "co-web-docs"]
+    assert [a.id for a in load_config(tmp_path / "zones.toml").areas] == ["co-web-src", "co-web-docs", "mobile"]
 
 
 def test_cli_prints_areas(cli, tmp_path):

@@ -98,7 +98,7 @@ def test_lookalike_identities(write_config):
     ids = pd.DataFrame({"id": ["jira:557058", "github:alice-s", "github:zed"],
                         "name": ["alice smith", "Alice Smith", "Zed"], "email": [None, None, None]})
     warnings = check_warnings(cfg, ids)
-    assert any("'jira:557058'" in w and "person 'alice'" in w for w in warnings)
+    assert any("identity 'jira:557058' may be person 'alice' (same name)" in w for w in warnings)
     assert not any("github:zed" in w or "'github:alice-s'" in w for w in warnings)
 
 

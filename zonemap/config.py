@@ -376,10 +376,15 @@ def load_config(path: str | Path) -> Config:
 
 
 def _add_codeowners_areas(cfg: Config, name: str) -> None:
-    """`[[codeowners]]`: areas follow the CODEOWNERS file at every load."""
+    """`[[codeowners]]`: areas follow the CODEOWNERS file at every load.
+
+    They go before the hand-written areas: path rules are last-match-wins, so a
+    hand-written rule refines what CODEOWNERS says rather than being shadowed by its `*`.
+    """
     from .codeowners import areas_from_codeowners  # local import: optional feature
 
     known = {a.id for a in cfg.areas}
+    generated: list[Area] = []
     for i, src in enumerate(cfg.codeowners):
         file = (cfg.base_dir / src.file)
         try:
@@ -395,8 +400,9 @@ def _add_codeowners_areas(cfg: Config, name: str) -> None:
             except ValidationError as exc:
                 raise ConfigError(f"{name}: codeowners[{i}]: {_explain(exc, entry)}") from None
             area.origin = f"CODEOWNERS {src.repo or src.file}"
-            cfg.areas.append(area)
+            generated.append(area)
             known.add(area.id)
+    cfg.areas[:0] = generated
 
 
 def resolve_store_url(cfg: Config | None, db: str | None) -> str:
@@ -452,33 +458,21 @@ def shadowed_path_rules(cfg: Config) -> list[str]:
     return out
 
 
-def _norm_name(name: object) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", str(name).lower()).strip() if isinstance(name, str) else ""
-
-
 def lookalike_identities(cfg: Config, identities) -> list[str]:
-    """Undeclared identities whose name or email local part looks like a declared person."""
+    """Undeclared identities that look like a declared person or another identity."""
     if identities is None or len(identities) == 0:
         return []
-    declared = cfg.identity_owner()
-    names = {_norm_name(p.name): p.id for p in cfg.people if p.name}
-    handles = {}
-    for p in cfg.people:
-        for ident in p.identities:
-            handle = ident.split(":", 1)[1].split("@")[0].lower()
-            handles[handle] = p.id
+    from .merge_hints import merge_suggestions
+
+    handles = [t for a in cfg.areas for t in a.taste_makers if t.startswith(("github:", "email:"))]
+    hints = merge_suggestions(identities, cfg.people, handles=handles)
+    declared = cfg.person_ids()
     out = []
-    for row in identities.itertuples(index=False):
-        if row.id in declared:
-            continue
-        who = names.get(_norm_name(row.name))
-        reason = "same name"
-        if who is None:
-            local = (row.email or row.id.split(":", 1)[-1]).split("@")[0].lower()
-            who, reason = handles.get(local), "same handle"
-        if who:
-            out.append(f"identity {row.id!r} ({row.name or 'no name'}) looks like person {who!r} ({reason}); "
-                       f"add it to that person's identities if it is them")
+    for row in hints.itertuples(index=False):
+        target = row.suggested_person_or_identity
+        who = f"person {target!r}" if target in declared else f"identity {target!r}"
+        out.append(f"identity {row.identity!r} may be {who} ({row.reason}); if so, list it under that "
+                   f"person's identities in [[people]]")
     return out
 
 
