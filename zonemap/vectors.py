@@ -27,7 +27,11 @@ def positions(haystack, needles) -> np.ndarray:
 
 def isin(values, allowed) -> np.ndarray:
     """Boolean mask: which `values` are among `allowed`."""
-    return positions(allowed, values) >= 0
+    values = pd.Series(values, copy=False)
+    distinct = pd.unique(pd.Series(allowed, copy=False).dropna())
+    if len(distinct) * 50 < len(values):  # a short list: Arrow's own is_in is quicker than hashing all values
+        return values.isin(list(distinct)).to_numpy(dtype=bool)
+    return positions(distinct, values) >= 0
 
 
 def map_distinct(values, func: Callable[[object], object], dtype=object) -> np.ndarray:
