@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from itertools import chain
 from pathlib import Path
 from typing import Iterator
 
@@ -97,66 +98,76 @@ def _paths(kind: int, area: int, tag: int, pick: int, root: str, n_areas: int) -
 def records(work: Work, areas: list[AreaSpec], people: list[PersonSpec], rng: np.random.Generator,
             counts: dict) -> Iterator[dict | str]:
     """Identities, components, items (by creation time), then activities (by time), as
-    dicts or (the bulk) as encoded JSON lines for `write_records`.
-    Fills ``counts`` with the number of records of each type as they are yielded."""
-    n_areas = len(areas)
-    counts.update(identities=0, components=0, items=0, activities=0)
+    dicts or (the bulk) as encoded JSON lines for `write_records`; ``counts`` gets the
+    number of records of each type."""
+    ids, urls = _item_ids(work, areas, rng)
+    comps = [a for a in areas if a.component]
+    counts.update(identities=2 * len(people) + 1, components=len(comps), items=len(ids),
+                  activities=work.n_activities)
+    return chain(_identities(people, comps), _items(work, areas, ids, urls),
+                 _activities(work, people, ids))
+
+
+def _identities(people: list[PersonSpec], comps: list[AreaSpec]) -> Iterator[dict]:
     for p in people:
         yield {"type": "identity", "id": f"github:{p.github}", "name": p.name, "email": p.email}
         yield {"type": "identity", "id": f"jira:{p.jira}", "name": p.name,
                "email": p.email if p.jira_shows_email else None}
-        counts["identities"] += 2
     yield {"type": "identity", "id": BOT_ID, "name": "dependabot[bot]", "email": None}
-    counts["identities"] += 1
     index = {p.id: p for p in people}
-    for a in areas:
-        if a.component:
-            lead = index.get(a.taste_makers[0]) if a.taste_makers else None
-            yield {"type": "component", "id": f"jira:{a.project}/{a.component}", "project": a.project,
-                   "name": a.component, "lead": f"jira:{lead.jira}" if lead else None}
-            counts["components"] += 1
+    for a in comps:
+        lead = index.get(a.taste_makers[0]) if a.taste_makers else None
+        yield {"type": "component", "id": f"jira:{a.project}/{a.component}", "project": a.project,
+               "name": a.component, "lead": f"jira:{lead.jira}" if lead else None}
 
-    n = len(work.area)
-    repos, projects, roots = _places(work, areas)
+
+def _item_ids(work: Work, areas: list[AreaSpec], rng: np.random.Generator) -> tuple[list[str], list[str]]:
+    """Record ids and web URLs: ``github:acme/web#12``, ``github:acme/web@<sha>``, ``jira:BILL-7``."""
+    repos, projects, _ = _places(work, areas)
     github = work.kind != JIRA
     numbers = _item_numbers(work, np.where(github, np.array(repos, dtype=object),
-                                           np.array(projects, dtype=object)).astype(str))
-    shas = rng.bytes(20 * n).hex()
-    updated = work.created.copy()
-    np.maximum.at(updated, work.act_item, work.act_at)
-    created_s, updated_s = _times(work.created), _times(updated)
+                                           np.array(projects, dtype=object)).astype(str)).tolist()
+    shas = rng.bytes(20 * len(numbers)).hex()
     ids, urls = [], []
-    for i in range(n):
-        kind, repo = int(work.kind[i]), repos[i]
+    for i, (kind, repo, project, number) in enumerate(zip(work.kind.tolist(), repos, projects, numbers)):
         if kind == JIRA:
-            key = f"{projects[i]}-{numbers[i]}"
-            ids.append(f"jira:{key}"), urls.append(f"{JIRA_URL}/browse/{key}")
+            ids.append(f"jira:{project}-{number}"), urls.append(f"{JIRA_URL}/browse/{project}-{number}")
         elif kind == COMMIT:
             sha = shas[40 * i:40 * i + 40]
             ids.append(f"github:{repo}@{sha}"), urls.append(f"https://github.com/{repo}/commit/{sha}")
         else:
-            path = "pull" if kind == PR else "issues"
-            ids.append(f"github:{repo}#{numbers[i]}"), urls.append(f"https://github.com/{repo}/{path}/{numbers[i]}")
+            page = "pull" if kind == PR else "issues"
+            ids.append(f"github:{repo}#{number}"), urls.append(f"https://github.com/{repo}/{page}/{number}")
+    return ids, urls
+
+
+def _items(work: Work, areas: list[AreaSpec], ids: list[str], urls: list[str]) -> Iterator[str]:
+    n_areas = len(areas)
+    repos, projects, roots = _places(work, areas)
+    updated = work.created.copy()
+    np.maximum.at(updated, work.act_item, work.act_at)
+    created_s, updated_s = _times(work.created), _times(updated)
     cols = [c.tolist() for c in (work.area, work.kind, work.role, work.explore, work.state, work.tag, work.pick)]
     for i in np.argsort(work.created, kind="stable").tolist():
         area, kind, role, explore, state, tag, pick = (c[i] for c in cols)
         spec = areas[area] if area < n_areas else None
         yield _encode(_item(ids[i], urls[i], kind, role, explore, state, tag, pick, spec, repos[i], projects[i],
-                    _paths(kind, area, tag, pick, roots[i], n_areas), created_s[i], updated_s[i]))
-        counts["items"] += 1
+                            _paths(kind, area, tag, pick, roots[i], n_areas), created_s[i], updated_s[i]))
 
+
+def _activities(work: Work, people: list[PersonSpec], ids: list[str]) -> Iterator[str]:
+    """Activity lines by time.  Ids, logins and times hold no character that JSON
+    escapes, so the lines are formatted directly (a million in a few seconds)."""
     handles = [(f"github:{p.github}", f"jira:{p.jira}") for p in people]
-    at_s = _times(work.act_at)
-    item_of, kind_of, actor_of = work.act_item.tolist(), work.act_kind.tolist(), work.act_actor.tolist()
     on_jira = (work.kind == JIRA).tolist()
-    # Ids, logins and times hold no character JSON escapes, so the lines are formatted directly.
-    for a in np.argsort(work.act_at, kind="stable").tolist():
-        i, k, actor = item_of[a], kind_of[a], actor_of[a]
+    order = np.argsort(work.act_at, kind="stable")
+    for a, i, k, actor, at in zip(order.tolist(), work.act_item[order].tolist(), work.act_kind[order].tolist(),
+                                  work.act_actor[order].tolist(), _times(work.act_at[order])):
+        item = ids[i]
         suffix = _SUFFIX[k] if k in _ONCE else f"{_SUFFIX[k]}/{10_000 + a}"
         who = BOT_ID if actor == BOT else handles[actor][on_jira[i]]
-        yield (f'{{"type":"activity","id":"{ids[i]}/{suffix}","item":"{ids[i]}","kind":"{ACTIVITY_KINDS[k]}",'
-               f'"actor":"{who}","at":"{at_s[a]}"}}')
-        counts["activities"] += 1
+        yield (f'{{"type":"activity","id":"{item}/{suffix}","item":"{item}","kind":"{ACTIVITY_KINDS[k]}",'
+               f'"actor":"{who}","at":"{at}"}}')
 
 
 def _item(item_id, url, kind, role, explore, state, tag, pick, spec, repo, project, paths, created, updated) -> dict:
