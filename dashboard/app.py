@@ -35,7 +35,8 @@ def _present_from_url() -> bool:
 def _defaults(cfg, last) -> state.ViewState:
     today = datetime.now(timezone.utc).date()
     latest = last.date() if last is not None else today
-    return state.ViewState(as_of=min(today, latest), window=int(cfg.settings.window_weeks),
+    as_of = cfg.settings.as_of or min(today, latest)  # a pinned snapshot (the demo), else the latest data
+    return state.ViewState(as_of=as_of, window=int(cfg.settings.window_weeks),
                            thresholds=tuple((r, cfg.settings.min_fte(r)) for r in cfg.settings.roles))
 
 

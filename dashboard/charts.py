@@ -39,7 +39,8 @@ def styled(fig: go.Figure, *, height: int | None = None, big: bool = False) -> g
         template="plotly_white",
         font={**FONT, "size": 22 if big else FONT["size"], "color": "#1F2937"},
         margin=dict(l=10, r=10, t=40, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, title_text=""),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, title_text="",
+                    traceorder="normal"),
         plot_bgcolor="rgba(0,0,0,0)",
         hoverlabel=dict(font_size=16),
     )

@@ -19,7 +19,7 @@ from zonemap.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "dashboard" / "app.py"
-SAMPLE = Path(__import__("os").environ.get("ZM_DEV_SAMPLE", ROOT / "data" / "sample"))
+SAMPLE = ROOT / "data" / "sample"
 XSS_TITLE = "<img src=x onerror=alert(1)>"
 VIEWS = ["coverage", "area", "people", "graph", "planning", "data"]
 
@@ -136,11 +136,11 @@ def app(monkeypatch, config: Path | str, db: Path | str | None, **params: str) -
 
 def texts(at: AppTest) -> str:
     """Everything an AppTest run shows as text (markdown, alerts, metrics, captions, titles),
-    with Markdown's backslash escapes removed, as a reader sees it."""
+    with Markdown's bold marks and backslash escapes removed, as a reader sees it."""
     parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "warning", "error",
                                   "info", "success") for e in getattr(at, kind)]
     parts += [f"{m.label}: {m.value}" for m in at.metric]
-    return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts))
+    return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts).replace("**", ""))
 
 
 def dumps(records: list[dict]) -> str:

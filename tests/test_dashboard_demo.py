@@ -1,0 +1,176 @@
+"""Every view of the dashboard on the demo organisation, under AppTest.
+
+The demo store is built once per session in tmp from data/sample; the numbers
+asserted are the planted situations of data/sample/README.md.
+"""
+
+import statistics
+import time
+
+import pytest
+
+from dashboard_testkit import SAMPLE, VIEWS, app, load_demo, texts
+
+CONFIG = SAMPLE / "zones.toml"
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory):
+    return load_demo(tmp_path_factory.mktemp("demo") / "demo.db")
+
+
+@pytest.fixture()
+def demo(monkeypatch, demo_db):
+    def open_app(view: str = "coverage", **params):
+        at = app(monkeypatch, CONFIG, demo_db, **params)
+        at.run()
+        if view != "coverage":
+            at.switch_page(f"views/{view}.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+    return open_app
+
+
+def frame_of(at, column: str):
+    """The first dataframe on the page that has ``column``."""
+    return next(df.value for df in at.dataframe if column in df.value.columns)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_every_view_renders_on_the_demo(demo, view):
+    at = demo(view)
+    assert at.title[0].value == view.capitalize()
+    assert at.sidebar.date_input(key="w_as_of").value.isoformat() == "2026-11-22"  # the demo's pinned date
+
+
+def test_coverage_headline_and_ranked_gaps(demo):
+    at = demo()
+    metrics = {m.label: (m.value, m.delta) for m in at.metric}
+    assert metrics["Active areas"][0] == "12"
+    assert metrics["Covered"] == ("9 of 12", "-1")  # Search lost its taste-maker this week
+    assert metrics["Open gaps"][0] == "5"  # one opened (Search), one closed (Onboarding design)
+    assert metrics["Unmapped work"][0] == "9%"
+    links = [e.proto.label for e in at.main if getattr(e, "type", "") == "page_link"]
+    assert [label.split(". ", 1)[1].strip("*") for label in links] == [
+        "Analytics", "Search", "Integrations", "Admin Console", "AI Assistant"]
+    assert all("area=" in e.proto.query_string for e in at.main if getattr(e, "type", "") == "page_link")
+    shown = texts(at)
+    assert "taste-maker assigned but not present" in shown
+    assert "no taste-maker assigned" in shown
+    assert "not enough design (0.00 of 0.20 FTE)" in shown
+    assert "explorations nobody curates" in shown
+    assert "Could steer it: Eva Baker" in shown  # Integrations' first suggestion
+    assert "Inactive (below the activity threshold): Marketplace, Legacy Reports" in shown or \
+        "Inactive (below the activity threshold): Legacy Reports, Marketplace" in shown
+
+
+def test_area_view_shows_the_absent_taste_maker(demo):
+    at = demo("area", area="analytics")
+    shown = texts(at)
+    assert at.selectbox(key="w_area").value == "analytics"
+    assert "Priya Raman is assigned but absent: 0.05 FTE here (needs 0.10)" in shown
+    assert "Recent items" in shown and "https://" in " ".join(m.value for m in at.markdown)
+
+
+def test_area_view_of_checkout_has_three_present_taste_makers(demo):
+    at = demo("area", area="checkout")
+    present = [s.value for s in at.success if "is present" in s.value]
+    assert sorted(p.split("**")[1] for p in present) == ["Hiro Ito", "Kira Okafor", "Nadia Petrov"]
+    assert {m.label: m.value for m in at.metric}["Gaps"] == "0"
+
+
+def test_area_view_counts_ai_assistant_explorations(demo):
+    at = demo("area", area="ai-assistant")
+    heading = next(h.value for h in at.subheader if h.value.startswith("Explorations"))
+    count, curated = (int(x) for x in heading[len("Explorations ("):-len(" curated)")].split(", "))
+    assert count >= 30 and curated < count / 2
+
+
+def test_people_view_calls_out_title_mismatches(demo):
+    at = demo("people")
+    table = frame_of(at, "declared")
+    assert set(table["person"]) == {"Maya Smith", "Omar Walsh", "Eva Baker"}
+    row = table.set_index("person").loc["Maya Smith"]
+    assert (row["declared"], row["observed"]) == ("design", "engineering")
+    load = frame_of(at, "steers").set_index("taste-maker")
+    assert load.loc["Priya Raman", "present_in"] == 0
+
+
+def test_people_drill_down_follows_the_url(demo):
+    at = demo("people", person="marco-bianchi")
+    assert at.selectbox(key="w_person").value == "marco-bianchi"
+    assert at.query_params["person"] == "marco-bianchi"
+    assert {m.label: m.value for m in at.metric}["Team"] != "–"
+
+
+def test_graph_focus_on_one_area(demo):
+    at = demo("graph")
+    everyone = next(c.value for c in at.caption if "areas," in c.value)
+    at.selectbox(key="w_focus").set_value("integrations").run()
+    assert not at.exception
+    focused = next(c.value for c in at.caption if "areas," in c.value)
+    assert int(focused.split()[0]) < int(everyone.split()[0])
+    assert at.query_params["area"] == "integrations"
+
+
+def test_planning_lists_this_weeks_changes_and_downloads(demo):
+    at = demo("planning")
+    shown = texts(at)
+    assert "Opened (1)" in shown and "Closed (1)" in shown
+    assert "opened] Search: taste-maker assigned but not present" in shown
+    assert "closed] Onboarding: not enough design" in shown
+    suggestions = frame_of(at, "candidate")
+    assert suggestions[suggestions["area"] == "Integrations"].iloc[0]["candidate"] == "Eva Baker"
+    labels = {b.proto.label for b in at.get("download_button")}
+    assert labels == {"Digest (Markdown)", "Areas (CSV)", "Report (JSON)"}
+
+
+def test_what_if_recomputes_the_gaps(demo):
+    at = demo("planning")
+    at.multiselect(key="wi_away").set_value(["lena-fischer"]).run()
+    assert not at.exception
+    metrics = {m.label: (m.value, m.delta) for m in at.metric}
+    assert metrics["Open gaps (what-if)"] == ("6", "1")  # Onboarding's design gap comes back
+    assert "opens: Onboarding — not enough design" in texts(at)
+
+    at.multiselect(key="wi_away").set_value([]).run()
+    at.multiselect(key="wi_areas").set_value(["integrations"]).run()
+    at.multiselect(key="wi_tm_integrations").set_value(["eva-baker"]).run()
+    assert not at.exception
+    metrics = {m.label: (m.value, m.delta) for m in at.metric}
+    assert metrics["Covered (what-if)"] == ("10 of 12", "1")
+    assert metrics["Open gaps (what-if)"] == ("4", "-1")
+    assert "closes: Integrations — no taste-maker assigned" in texts(at)
+
+
+def test_data_view_shows_unmapped_work_and_merge_hints(demo):
+    at = demo("data")
+    shown = texts(at)
+    assert "9% of the FTE in the window" in shown
+    assert "No source has been synced" in shown  # the demo store was imported
+    labels = frame_of(at, "label")
+    assert len(labels) > 0 and labels["items"].is_monotonic_decreasing
+    folders = frame_of(at, "folder")
+    assert any(f.startswith(("k8s", "terraform", "docs", "scripts", ".github")) for f in folders["folder"])
+    hints = frame_of(at, "suggested_person_or_identity")
+    assert len(hints) > 0
+
+
+def test_thresholds_in_the_sidebar_change_the_gaps(demo):
+    at = demo()
+    before = {m.label: m.value for m in at.metric}["Open gaps"]
+    at.sidebar.number_input(key="w_min_design").set_value(0.25).run()
+    after = {m.label: m.value for m in at.metric}["Open gaps"]
+    assert int(after) > int(before)  # Onboarding's 0.233 FTE of design is now short
+    assert at.query_params["min_design"] == "0.25"
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_warm_rerun_is_quick(demo, view):
+    at = demo(view)
+    runs = []
+    for _ in range(5):
+        start = time.perf_counter()
+        at.run()
+        runs.append(time.perf_counter() - start)
+    assert statistics.median(runs) < 0.5, runs
