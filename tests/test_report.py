@@ -7,10 +7,12 @@ import io
 import json
 from datetime import timedelta
 
+import pandas as pd
 import pytest
 from analysis_helpers import AS_OF, act, component, config, frames, item
 
 from zonemap.report import build_report, md, report_csv, report_markdown
+from zonemap.store import Store
 
 # DESIGN.md's example, trimmed to one of each element: the keys and types to honour
 EXAMPLE = {"as_of": "2026-11-22", "window_weeks": 12,
@@ -32,6 +34,11 @@ EXAMPLE = {"as_of": "2026-11-22", "window_weeks": 12,
 
 
 def org():
+    cfg, records = org_records()
+    return cfg, frames(records)
+
+
+def org_records():
     cfg = config(
         jira={"url": "https://jira.example", "component_leads": True},
         people=[{"id": "alice", "name": "Alice Smith", "role": "product", "team": "Growth",
@@ -51,7 +58,7 @@ def org():
                     act("s1", "github:carol", "issue_opened", days=d), act("s1", "github:carol", "issue_commented", days=d),
                     act("b1", "github:alice-s", "issue_commented", days=d), act("u1", "github:alice-s", days=d)]
     records += [act("s1", "github:new", days=2)]  # new this week: opens nothing, but is a person
-    return cfg, frames(records)
+    return cfg, records
 
 
 NULLABLE = {"stage", "team", "declared_role", "inferred_role", "name", "bus_factor", "coverage"}
@@ -187,3 +194,28 @@ def test_csv_neutralises_formula_like_cells():
     cfg = config(areas=[{"id": "a", "name": "=HYPERLINK(1)", "labels": ["a"]}])
     text = report_csv(build_report(cfg, frames([]), AS_OF))
     assert "'=HYPERLINK(1)" in text
+
+
+def test_report_from_a_real_store_matches_the_report_from_records(tmp_path):
+    cfg, records = org_records()
+    store = Store(tmp_path / "zonemap.db")
+    try:
+        store.upsert(records)
+        end = pd.Timestamp("2026-11-23", tz="UTC")
+        loaded = store.load_frames(start=end - pd.Timedelta(days=7 * 3), end=end)
+    finally:
+        store.close()
+    assert len(loaded.activities) == len(records) - 4
+    assert build_report(cfg, loaded, AS_OF, window_weeks=2) == build_report(cfg, frames(records), AS_OF,
+                                                                             window_weeks=2)
+
+
+def test_precomputed_item_shares_give_the_same_analysis():
+    from zonemap.analysis import analyze, item_shares
+
+    cfg, f = org()
+    plain = analyze(cfg, f, AS_OF, 2)
+    shared = analyze(cfg, f, AS_OF, 2, shares=item_shares(cfg, f, AS_OF, 2, extra_weeks=1))
+    for name in ("weekly", "fte", "area_role", "areas", "gaps", "people", "explorations"):
+        pd.testing.assert_frame_equal(getattr(plain, name), getattr(shared, name), check_like=True)
+    assert plain.suggestions == shared.suggestions
