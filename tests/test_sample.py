@@ -39,6 +39,7 @@ def test_same_seed_same_bytes_other_seed_other_data(tmp_path):
 @pytest.mark.parametrize("people,areas,activities,weeks", [
     (45, 20, 7000, 30),     # planted demo plus generated areas
     (6, 3, 400, 4),         # too small for the planted situations: background only
+    (1, 1, 1, 1),           # the smallest
     (600, 450, 20000, 52),  # more areas than name combinations: numbered names
 ])
 def test_sizes_are_honoured_and_every_record_is_valid(tmp_path, people, areas, activities, weeks):

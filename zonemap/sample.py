@@ -33,6 +33,7 @@ DEFAULT_ACTIVITIES = 30_000
 DEFAULT_WEEKS = 26
 DEFAULT_SEED = 2026
 CONFIG_NAME, RECORDS_NAME = "zones.toml", "records.jsonl.gz"
+BOT_EVERY = 500                   # one weekly dependency PR per this many activities, up to every week
 
 
 class SampleError(ValueError):
@@ -70,7 +71,7 @@ def generate(out_dir: str | Path, people: int = DEFAULT_PEOPLE, areas: int = DEF
     persons = build_people(people, area_specs, scripted, rng, ids)
     assign_taste_makers(area_specs, persons)
 
-    parts = [story.bot_work(persons, len(area_specs), weeks, end, rng)]
+    parts = [story.bot_work(persons, len(area_specs), min(weeks, activities // BOT_EVERY), end, rng)]
     if planted:
         parts.append(story.scripted_work(area_specs, persons, weeks, end, rng))
     fixed = sum(p.n_activities for p in parts)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .sample_org import DES, ENG, PRO, AreaSpec, Identities, PersonSpec
-from .sample_work import (COMMIT, DEPENDENCY, ISSUE, ISSUE_COMMENTED, JIRA, JIRA_COMMENTED, MERGED, PR,
+from .sample_work import (COMMIT, DEPENDENCY, ISSUE, ISSUE_COMMENTED, JIRA, JIRA_COMMENTED, MERGED, OPEN, PR,
                           PR_MERGED, AREA_LABEL, BOT, COMPONENT, WEEK, Work, WorkBuilder, work_time)
 
 UNITS = 20          # weight units in one scripted person-week
@@ -124,14 +124,14 @@ def scripted_work(areas: list[AreaSpec], people: list[PersonSpec], weeks: int, e
 
 def bot_work(people: list[PersonSpec], unmapped: int, weeks: int, end: int,
              rng: np.random.Generator) -> Work:
-    """Weekly dependency-update PRs by github:dependabot[bot] (exclude_actors drops the bot);
-    an engineer merges most of them."""
+    """A dependency-update PR by github:dependabot[bot] in each of the latest ``weeks``
+    weeks (exclude_actors drops the bot); an engineer merges most of them."""
     b = WorkBuilder()
     engineers = [j for j, p in enumerate(people) if p.declared and not p.scripted and p.primary == ENG]
     for week in range(weeks - 1, -1, -1):
         t = int(work_time(np.array([week]), end, rng)[0])
         merged = bool(engineers) and rng.random() < 0.7
-        item = b.item(unmapped, PR, ENG, BOT, t, tag=DEPENDENCY, state=MERGED if merged else 0,
+        item = b.item(unmapped, PR, ENG, BOT, t, tag=DEPENDENCY, state=MERGED if merged else OPEN,
                       pick=int(rng.integers(2**31)))
         if merged:
             merger = engineers[int(rng.integers(len(engineers)))]

@@ -166,6 +166,8 @@ def background(areas: list[AreaSpec], people: list[PersonSpec], n_activities: in
     role = _choose_rows(area_roles[area], rng)
     author = _pick(role, area, pools, fallback, rng)
     kind = _choose_rows(KIND_BY_ROLE[role], rng)
+    if (kind == COMMIT).all() and n_activities > n:
+        kind[0] = PR                # something must carry the follow-ups (tiny organisations)
     week = newest[area] + (rng.random(n) * (oldest[area] - newest[area] + 1)).astype(np.int64)
     created = work_time(week, end, rng)
     explore_p = np.array([a.explore for a in areas] + [0.0])[area]
@@ -175,6 +177,7 @@ def background(areas: list[AreaSpec], people: list[PersonSpec], n_activities: in
     follow = rng.poisson(FOLLOWUPS[kind])
     follow = np.where(curated, np.maximum(follow, 1), follow)
     follow = _fit_total(follow, n_activities - n, kind, curated, rng)
+    curated &= follow > 0
     state = np.where(explore | (follow == 0), OPEN, np.where(
         kind == PR, rng.choice([MERGED, CLOSED, OPEN], size=n, p=[0.75, 0.05, 0.2]),
         np.where(rng.random(n) < 0.55, CLOSED, OPEN)))
@@ -227,18 +230,17 @@ def background(areas: list[AreaSpec], people: list[PersonSpec], n_activities: in
 
 def _fit_total(follow: np.ndarray, target: int, kind: np.ndarray, curated: np.ndarray,
                rng: np.random.Generator) -> np.ndarray:
-    """Add or remove follow-ups at random so they total exactly ``target`` (commits keep none,
-    curated explorations keep their first look)."""
+    """Add or remove follow-ups at random so they total exactly ``target`` (commits get none;
+    curated explorations keep their first look unless there is no other way)."""
     follow = follow.copy()
     diff = int(follow.sum()) - target
     if diff > 0:
         spare = follow - curated.astype(np.int64)
+        if spare.sum() < diff:      # tiny organisations: first looks go too
+            spare = follow
         slots = np.repeat(np.arange(len(follow)), spare)
         drop = rng.choice(len(slots), size=min(diff, len(slots)), replace=False)
         np.subtract.at(follow, slots[drop], 1)
     elif diff < 0:
-        open_items = np.flatnonzero(kind != COMMIT)
-        if len(open_items) == 0:
-            open_items = np.arange(len(follow))
-        np.add.at(follow, rng.choice(open_items, size=-diff), 1)
+        np.add.at(follow, rng.choice(np.flatnonzero(kind != COMMIT), size=-diff), 1)
     return follow
