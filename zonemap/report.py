@@ -139,8 +139,8 @@ def _gap_words(gap: dict, area: dict, names: dict) -> str:
         return f"{md(gap['role'])} has {gap['fte']:.2f} FTE here, below the {gap['min']:.2f} needed"
     if kind == "uncurated_explorations":
         e = area["explorations"]
-        return (f"{e['count']} explorations are active but only {e['curated']} had a review or "
-                f"comment from a taste-maker")
+        return (f"{e['count']} explorations are active and only {e['curated']} had a review or comment "
+                f"from a taste-maker or someone in a taste-maker role (fewer than half)")
     return md(kind)
 
 
