@@ -296,9 +296,13 @@ def sample_cmd(
     if seed is not None:
         kwargs["seed"] = seed
     out_dir.mkdir(parents=True, exist_ok=True)
-    stats = sample.generate(out_dir, **kwargs)
-    out.print(f"wrote {out_dir}/zones.toml and {out_dir}/records.jsonl.gz: "
-              + ", ".join(f"{v} {k}" for k, v in stats.items()), markup=False)
+    try:
+        stats = sample.generate(out_dir, **kwargs)
+    except sample.SampleError as exc:
+        raise UsageProblem(str(exc)) from None
+    sizes = ", ".join(f"{stats[k]:,} {k}" for k in ("people", "areas", "items", "activities") if k in stats)
+    out.print(f"wrote {out_dir}/zones.toml and {out_dir}/records.jsonl.gz: {sizes} "
+              f"over {stats.get('weeks', weeks)} weeks to {stats.get('as_of')} (seed {stats.get('seed')})", markup=False)
 
 
 @app.command("demo")
