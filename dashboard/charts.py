@@ -200,17 +200,18 @@ def area_people_bars(fte: pd.DataFrame, area: str, names: dict[str, str], roles:
     return styled(fig, height=110 + 30 * len(per), big=big)
 
 
-def gap_comparison(today: pd.Series, whatif: pd.Series, *, big: bool = False) -> go.Figure:
+def gap_comparison(today: pd.Series, whatif: pd.Series, labels: dict[str, str] | None = None,
+                   *, big: bool = False) -> go.Figure:
     """Grouped bars of gap counts by type: today next to the what-if."""
     kinds = sorted(set(today.index) | set(whatif.index))
     if not kinds:
         return empty_figure("No gaps either way", big=big)
+    names = [(labels or {}).get(k, k) for k in kinds]
+    now, then = today.reindex(kinds, fill_value=0), whatif.reindex(kinds, fill_value=0)
     fig = go.Figure([
-        go.Bar(x=kinds, y=today.reindex(kinds, fill_value=0), name="today", marker_color="#64748B",
-               text=today.reindex(kinds, fill_value=0), textposition="outside"),
-        go.Bar(x=kinds, y=whatif.reindex(kinds, fill_value=0), name="what-if", marker_color="#F97316",
-               text=whatif.reindex(kinds, fill_value=0), textposition="outside"),
+        go.Bar(x=names, y=now, name="today", marker_color="#64748B", text=now, textposition="outside"),
+        go.Bar(x=names, y=then, name="what-if", marker_color="#F97316", text=then, textposition="outside"),
     ])
     fig.update_layout(barmode="group")
-    fig.update_yaxes(title="gaps", rangemode="tozero")
+    fig.update_yaxes(title="gaps", range=[0, 1.3 * max(now.max(), then.max(), 1)], dtick=1)
     return styled(fig, height=340, big=big)

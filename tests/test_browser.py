@@ -170,3 +170,17 @@ def test_the_url_keeps_the_state_across_pages(server, page):
     settle(page, "Role-time averages")
     expect(page.get_by_text("over 6 weeks", exact=False).first).to_be_visible()
     assert "window=6" in page.url
+
+
+def test_what_if_in_the_browser(server, page):
+    page.goto(f"{server}/planning")
+    settle(page, "What if")
+    page.locator('[data-testid="stMultiSelect"]', has_text="People away").locator("input").click()
+    page.keyboard.type("Lena Fischer")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    settle(page, "Open gaps (what-if)")
+    expect(page.get_by_text("Onboarding", exact=False).last).to_be_visible()
+    metric = page.locator('[data-testid="stMetric"]', has_text="Open gaps (what-if)")
+    expect(metric.locator('[data-testid="stMetricValue"]')).to_have_text("6")
+    shoot(page, "planning-what-if")

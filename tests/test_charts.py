@@ -105,8 +105,9 @@ def test_area_people_bars_largest_first(frames):
 
 
 def test_gap_comparison_aligns_types(frames):
-    fig = charts.gap_comparison(pd.Series({"role_gap": 2}), pd.Series({"role_gap": 1, "absent_taste_maker": 1}))
-    assert list(fig.data[0].x) == ["absent_taste_maker", "role_gap"]
+    fig = charts.gap_comparison(pd.Series({"role_gap": 2}), pd.Series({"role_gap": 1, "absent_taste_maker": 1}),
+                                {"role_gap": "role gap"})
+    assert list(fig.data[0].x) == ["absent_taste_maker", "role gap"]
     assert list(fig.data[0].y) == [0, 2] and list(fig.data[1].y) == [1, 1]
 
 

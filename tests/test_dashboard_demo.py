@@ -131,7 +131,7 @@ def test_what_if_recomputes_the_gaps(demo):
     assert not at.exception
     metrics = {m.label: (m.value, m.delta) for m in at.metric}
     assert metrics["Open gaps (what-if)"] == ("6", "1")  # Onboarding's design gap comes back
-    assert "opens: Onboarding — not enough design" in texts(at)
+    assert "opens] Onboarding — not enough design" in texts(at)
 
     at.multiselect(key="wi_away").set_value([]).run()
     at.multiselect(key="wi_areas").set_value(["integrations"]).run()
@@ -140,7 +140,7 @@ def test_what_if_recomputes_the_gaps(demo):
     metrics = {m.label: (m.value, m.delta) for m in at.metric}
     assert metrics["Covered (what-if)"] == ("10 of 12", "1")
     assert metrics["Open gaps (what-if)"] == ("4", "-1")
-    assert "closes: Integrations — no taste-maker assigned" in texts(at)
+    assert "closes] Integrations — no taste-maker assigned" in texts(at)
 
 
 def test_data_view_shows_unmapped_work_and_merge_hints(demo):

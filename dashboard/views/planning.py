@@ -15,6 +15,9 @@ import streamlit as st
 from dashboard import charts, loading, ui
 from zonemap.report import report_csv, report_markdown
 
+SHORT_GAP_WORDS = {"no_taste_maker": "no taste-maker", "absent_taste_maker": "taste-maker absent",
+                   "role_gap": "role gap", "uncurated_explorations": "uncurated explorations"}
+
 
 def change_list(ctx: ui.Ctx) -> None:
     st.subheader("Since last week")
@@ -81,17 +84,22 @@ def what_if(ctx: ui.Ctx) -> None:
                    ui.metric_delta(summary["gap_count"], today["gap_count"]), delta_color="inverse", border=True)
     cols[2].metric("Active areas (what-if)", summary["active_areas"],
                    ui.metric_delta(summary["active_areas"], today["active_areas"]), delta_color="off", border=True)
-    ui.chart(charts.gap_comparison(an.gaps["type"].value_counts(), gaps["type"].value_counts(),
-                                          big=ctx.big), "whatif_chart")
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        ui.chart(charts.gap_comparison(an.gaps["type"].value_counts(), gaps["type"].value_counts(),
+                                       SHORT_GAP_WORDS, big=ctx.big), "whatif_chart")
     key = ["area", "type", "role"]
     both = an.gaps[key].merge(gaps[key], how="outer", indicator=True)
     diff = both[both["_merge"] != "both"]
-    if diff.empty:
-        st.info("Same gaps as today.", icon=":material/drag_handle:")
-        return
-    st.markdown("\n".join(
-        f"- {'closes' if m == 'left_only' else 'opens'}: **{ui.md_text(area_names.get(a, a))}** — "
-        f"{ui.md_text(ui.gap_words(t, r))}" for a, t, r, m in diff.itertuples(index=False)))
+    with right:
+        st.markdown("**What changes against today**")
+        if diff.empty:
+            st.info("Same gaps as today.", icon=":material/drag_handle:")
+            return
+        st.markdown("\n".join(
+            f"- {':green-badge[closes]' if m == 'left_only' else ':red-badge[opens]'} "
+            f"**{ui.md_text(area_names.get(a, a))}** — {ui.md_text(ui.gap_words(t, r))}"
+            for a, t, r, m in diff.itertuples(index=False)))
 
 
 def downloads(ctx: ui.Ctx) -> None:
