@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -56,10 +57,18 @@ def glob_mask(paths: pd.Series, pattern: str) -> np.ndarray:
 
 def _values(items: pd.DataFrame, column: str) -> pd.DataFrame:
     """(pos, value) rows: the item's values of a list or scalar column, lower-cased."""
-    col = items[column].explode()  # a scalar column stays as it is
-    out = pd.DataFrame({"pos": col.index.to_numpy(), "value": col.to_numpy()}).dropna()
-    out["value"] = out["value"].astype(str).str.strip().str.lower()
-    return out
+    col = items[column].to_numpy(dtype=object)
+    if any(isinstance(v, (list, tuple, np.ndarray)) for v in col[:64]):
+        lists = [v if isinstance(v, (list, tuple, np.ndarray)) else () for v in col]
+        pos = np.repeat(np.arange(len(col)), [len(v) for v in lists])
+        flat = list(chain.from_iterable(lists))
+    else:
+        pos, flat = np.arange(len(col)), col
+    # normalise each distinct value once, on plain objects (building Arrow strings costs more)
+    codes, uniq = pd.factorize(np.asarray(flat, dtype=object))
+    low = np.array([str(u).strip().lower() for u in uniq] + [None], dtype=object)
+    keep = codes >= 0
+    return pd.DataFrame({"pos": pos[keep], "value": low[codes[keep]]})
 
 
 def _selector_pairs(cfg, items: pd.DataFrame, selectors: list[tuple[str, str]]) -> pd.DataFrame:
