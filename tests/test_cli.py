@@ -111,3 +111,38 @@ def test_check_reports_ok_and_warnings(cli, write_config, tmp_path):
     assert result.exit_code == 0
     assert "ok (2 areas" in result.stdout
     assert "shadowed by the later rule 'src/**'" in result.stderr
+
+
+def test_sample_import_report_end_to_end(cli, tmp_path):
+    out = tmp_path / "org"
+    result = cli("sample", "--out", out, "--people", 40, "--areas", 8, "--activities", 1500, "--seed", 3)
+    assert result.exit_code == 0, result.output
+    assert "1,500 activities" in result.stdout
+    db = tmp_path / "z.db"
+    assert cli("--config", out / "zones.toml", "--db", db, "import", out / "records.jsonl.gz").exit_code == 0
+    result = cli("--config", out / "zones.toml", "--db", db, "report", "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["summary"]["people"] > 0 and len(report["areas"]) == 8
+    csv_out = tmp_path / "areas.csv"
+    assert cli("--config", out / "zones.toml", "--db", db, "report", "--format", "csv", "--out", csv_out).exit_code == 0
+    assert csv_out.read_text().splitlines()[0].startswith("id,")
+
+
+def test_demo_digest_explains_the_planted_situations(cli, tmp_path):
+    from conftest import SAMPLE
+
+    db = tmp_path / "demo.db"
+    assert cli("--config", SAMPLE / "zones.toml", "--db", db, "import", SAMPLE / "records.jsonl.gz").exit_code == 0
+    result = cli("--config", SAMPLE / "zones.toml", "--db", db, "report", "--format", "md")
+    assert result.exit_code == 0
+    digest = result.stdout
+    assert "# Zone coverage digest, 2026-11-22" in digest
+    for phrase in ["**Integrations**", "no taste-maker is assigned",
+                   "**Analytics**", "taste-maker is not present: Priya Raman",
+                   "**Admin Console**", "design has 0.00 FTE",
+                   "**AI Assistant**", "explorations are active",
+                   "Opened: **Search**", "Closed: **Onboarding**: role gap (design)",
+                   "Maya Smith", "Inactive (too little work to judge): ",
+                   "## Taste-makers stacked on one area", "**Checkout**: 3 present taste-makers"]:
+        assert phrase in digest, phrase

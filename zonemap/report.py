@@ -167,7 +167,11 @@ def report_markdown(report: dict) -> str:
         out.append(f"- **{s['covered_areas']} of {s['active_areas']}** active areas have a present "
                    f"taste-maker ({s['coverage']:.0%}).")
     out += [f"- {s['gap_count']} gap{'s' if s['gap_count'] != 1 else ''} in total; "
-            f"{s['people']} people; {s['unmapped_share']:.0%} of the work maps to no area.", ""]
+            f"{s['people']} people; {s['unmapped_share']:.0%} of the work maps to no area."]
+    inactive = [md(a["name"]) for a in report["areas"] if not a["active"]]
+    if inactive:
+        out.append(f"- Inactive (too little work to judge): {', '.join(inactive)}.")
+    out.append("")
 
     out += ["## Changes since last week", ""]
     ch = report["changes"]
@@ -193,6 +197,16 @@ def report_markdown(report: dict) -> str:
         for sug in report["suggestions"]:
             cands = ", ".join(f"{md(names.get(c['id'], c['id']))} ({c['score']:.2f})" for c in sug["candidates"])
             out.append(f"- **{md(area_names.get(sug['area'], sug['area']))}**: {cands or 'nobody suitable yet'}")
+        out.append("")
+
+    stacked = [a for a in report["areas"] if sum(t["present"] for t in a["taste_makers"]) >= 2]
+    if stacked:
+        out += ["## Taste-makers stacked on one area", "",
+                "_Zone defense spreads taste-makers across the active areas; these areas have several "
+                "present at once, and one of them could take an uncovered area._", ""]
+        for a in stacked:
+            present = [md(names.get(t["id"], t["id"])) for t in a["taste_makers"] if t["present"]]
+            out.append(f"- **{md(a['name'])}**: {len(present)} present taste-makers ({', '.join(present)})")
         out.append("")
 
     differ = [p for p in report["people"] if p["declared_role"] and p["inferred_role"]
