@@ -213,5 +213,6 @@ def gap_comparison(today: pd.Series, whatif: pd.Series, labels: dict[str, str] |
         go.Bar(x=names, y=then, name="what-if", marker_color="#F97316", text=then, textposition="outside"),
     ])
     fig.update_layout(barmode="group")
+    fig.update_xaxes(tickangle=0)
     fig.update_yaxes(title="gaps", range=[0, 1.3 * max(now.max(), then.max(), 1)], dtick=1)
     return styled(fig, height=340, big=big)

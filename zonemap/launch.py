@@ -98,7 +98,8 @@ def ensure_demo_store(db_path: str | Path, sample_dir: Path = SAMPLE_DIR,
         tmp.with_name(tmp.name + suffix).unlink(missing_ok=True)
         db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
     os.replace(tmp, db_path)
-    echo("demo store ready: " + ", ".join(f"{n} {kind}s" for kind, n in sorted(counts.items())))
+    plural = {"activity": "activities", "identity": "identities"}
+    echo("demo store ready: " + ", ".join(f"{n} {plural.get(kind, kind + 's')}" for kind, n in sorted(counts.items())))
     return db_path
 
 

@@ -55,15 +55,17 @@ def unmapped(ctx: ui.Ctx) -> None:
     ids = set(ia.loc[(ia["area"] == "(unmapped)") & (ia["share"] > 0), "item"])
     items = ctx.model.items[ctx.model.items["id"].isin(ids)]
     st.markdown(f"**{share:.0%}** of the FTE in the window is on **{len(items):,}** items that no area rule matches. "
-                "Their most common labels, components and folders are the candidates for new `[[areas]]` "
-                "selectors.")
+                "Their most common repos, labels, components and folders are the candidates for new "
+                "`[[areas]]` selectors.")
     if items.empty:
         return
     folders = items["paths"].map(lambda ps: sorted({p.rsplit("/", 1)[0] + "/" if "/" in p else p for p in ps}))
-    c1, c2, c3 = st.columns(3)
-    c1.dataframe(_top(items["labels"], "label"), hide_index=True, width="stretch")
-    c2.dataframe(_top(items["components"], "component"), hide_index=True, width="stretch")
-    c3.dataframe(_top(folders, "folder"), hide_index=True, width="stretch")
+    where = items["repo"].where(items["repo"].notna(), "Jira " + items["project"].astype(str))
+    c1, c2, c3, c4 = st.columns(4)
+    c1.dataframe(_top(where, "repo or project"), hide_index=True, width="stretch")
+    c2.dataframe(_top(items["labels"], "label"), hide_index=True, width="stretch")
+    c3.dataframe(_top(items["components"], "component"), hide_index=True, width="stretch")
+    c4.dataframe(_top(folders, "folder"), hide_index=True, width="stretch")
     with st.expander(f"The unmapped items ({len(items):,}), most recent first"):
         st.dataframe(items[["title", "kind", "repo", "project", "last_at", "activities", "url"]].head(500),
                      hide_index=True, width="stretch",

@@ -15,8 +15,8 @@ import streamlit as st
 from dashboard import charts, loading, ui
 from zonemap.report import report_csv, report_markdown
 
-SHORT_GAP_WORDS = {"no_taste_maker": "no taste-maker", "absent_taste_maker": "taste-maker absent",
-                   "role_gap": "role gap", "uncurated_explorations": "uncurated explorations"}
+SHORT_GAP_WORDS = {"no_taste_maker": "no<br>taste-maker", "absent_taste_maker": "taste-maker<br>absent",
+                   "role_gap": "role<br>gap", "uncurated_explorations": "uncurated<br>explorations"}
 
 
 def change_list(ctx: ui.Ctx) -> None:
