@@ -26,7 +26,7 @@ from connectors.records import Activity, Component, Identity, Item, Record, form
 
 from .frames import ACTIVITY_COLUMNS, COMPONENT_COLUMNS, IDENTITY_COLUMNS, ITEM_COLUMNS, Frames
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: times as integer epoch seconds, covering (at, item) index
 CHUNK = 5000
 LIST_COLUMNS = ("labels", "components", "paths")
 
@@ -40,15 +40,15 @@ items = Table(
     Column("epic", String), Column("issue_type", String),
     Column("paths", Text),  # JSON list
     Column("draft", Boolean), Column("state", String),
-    Column("created_at", String), Column("updated_at", String),
+    Column("created_at", Integer), Column("updated_at", Integer),  # epoch seconds, UTC
 )
 activities = Table(
     "activities", metadata,
     Column("id", String, primary_key=True),
     Column("item", String, nullable=False), Column("kind", String, nullable=False),
     Column("actor", String, nullable=False),
-    Column("at", String, nullable=False),  # ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ": sorts as time
-    Index("ix_activities_at", "at"),
+    Column("at", Integer, nullable=False),  # epoch seconds, UTC
+    Index("ix_activities_at_item", "at", "item"),  # covers the window's item lookup
     Index("ix_activities_item", "item"),
 )
 identities = Table(
@@ -78,7 +78,7 @@ def _row(record: Record) -> dict:
     row = record.model_dump(exclude={"type"})
     for key, value in row.items():
         if isinstance(value, datetime):
-            row[key] = format_time(value)
+            row[key] = int(value.timestamp())
         elif key in LIST_COLUMNS and isinstance(value, list):
             row[key] = json.dumps(value, ensure_ascii=False)
     return row
@@ -116,6 +116,9 @@ class Store:
                                  .on_conflict_do_nothing())
                 elif int(found) > SCHEMA_VERSION:
                     raise StoreError(f"store {url}: written by a newer zonemap (schema {found}); upgrade zonemap")
+                elif int(found) < SCHEMA_VERSION:
+                    raise StoreError(f"store {url}: has an older layout (schema {found}); move it aside and "
+                                     f"run `zonemap sync` or `zonemap import` again")
         except SQLAlchemyError as exc:
             raise StoreError(f"store {url}: cannot open: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}") from None
 
@@ -243,7 +246,8 @@ class Store:
         """The first and last activity time in the store."""
         with self.engine.connect() as conn:
             lo, hi = conn.execute(select(func.min(activities.c.at), func.max(activities.c.at))).one()
-        return (pd.Timestamp(lo) if lo else None, pd.Timestamp(hi) if hi else None)
+        return (pd.Timestamp(lo, unit="s", tz="UTC") if lo is not None else None,
+                pd.Timestamp(hi, unit="s", tz="UTC") if hi is not None else None)
 
     def orphan_activities(self) -> int:
         """Activities whose item is not stored (they count as unmapped)."""
@@ -255,26 +259,33 @@ class Store:
     def load_frames(self, start: datetime | pd.Timestamp | None = None,
                     end: datetime | pd.Timestamp | None = None) -> Frames:
         """Activities with ``start <= at < end`` (filtered in SQL on the time index), the
-        items they touch, and all identities and components."""
-        cond = []
-        if start is not None:
-            cond.append(activities.c.at >= format_time(pd.Timestamp(start).to_pydatetime()))
-        if end is not None:
-            cond.append(activities.c.at < format_time(pd.Timestamp(end).to_pydatetime()))
-        act_q = select(*[activities.c[c] for c in ACTIVITY_COLUMNS]).where(*cond)
-        item_ids = select(activities.c.item).where(*cond).distinct()
-        item_q = select(*[items.c[c] for c in ITEM_COLUMNS]).where(items.c.id.in_(item_ids)) if cond \
-            else select(*[items.c[c] for c in ITEM_COLUMNS])
+        items they touch (every item when neither bound is given), and all identities and
+        components.
+
+        This is the report's hot path, so it reads through the driver's cursor and builds
+        each column in one step (times are integers, list columns one JSON document each).
+        """
+        lo = int(pd.Timestamp(start).timestamp()) if start is not None else -2**62
+        hi = int(pd.Timestamp(end).timestamp()) if end is not None else 2**62
+        where = "at >= ? AND at < ?"
         with self.engine.connect() as conn:
-            acts = pd.read_sql(act_q, conn)
-            its = pd.read_sql(item_q, conn)
-            ids = pd.read_sql(select(*[identities.c[c] for c in IDENTITY_COLUMNS]), conn)
-            comps = pd.read_sql(select(*[components.c[c] for c in COMPONENT_COLUMNS]), conn)
-        acts["at"] = pd.to_datetime(acts["at"], utc=True, format="%Y-%m-%dT%H:%M:%SZ")
-        for col in ("created_at", "updated_at"):
-            its[col] = pd.to_datetime(its[col], utc=True, format="%Y-%m-%dT%H:%M:%SZ")
+            cur = conn.connection.driver_connection.cursor()
+            acts = _columns(cur.execute(f"SELECT {', '.join(ACTIVITY_COLUMNS)} FROM activities WHERE {where}",
+                                        (lo, hi)).fetchall(), ACTIVITY_COLUMNS)
+            item_sql = f"SELECT {', '.join(ITEM_COLUMNS)} FROM items"
+            if start is None and end is None:  # everything, also items without activity
+                its = _columns(cur.execute(item_sql).fetchall(), ITEM_COLUMNS)
+            else:
+                its = _columns(cur.execute(f"{item_sql} WHERE id IN (SELECT item FROM activities WHERE {where})",
+                                           (lo, hi)).fetchall(), ITEM_COLUMNS)
+            ids = _columns(cur.execute(f"SELECT {', '.join(IDENTITY_COLUMNS)} FROM identities").fetchall(),
+                           IDENTITY_COLUMNS)
+            comps = _columns(cur.execute(f"SELECT {', '.join(COMPONENT_COLUMNS)} FROM components").fetchall(),
+                             COMPONENT_COLUMNS)
+        for frame, col in ((acts, "at"), (its, "created_at"), (its, "updated_at")):
+            frame[col] = pd.to_datetime(frame[col], unit="s", utc=True)
         for col in LIST_COLUMNS:
-            its[col] = [json.loads(v) if v else [] for v in its[col]]
+            its[col] = json.loads("[" + ",".join(v or "[]" for v in its[col]) + "]") if len(its) else []
         its["draft"] = its["draft"].fillna(False).astype(bool)
         return Frames(items=its, activities=acts, identities=ids, components=comps)
 
@@ -291,7 +302,21 @@ class Store:
                             obj[col] = json.loads(obj[col]) if obj[col] else []
                     if rtype == "item":
                         obj["draft"] = bool(obj["draft"])
+                    for col in ("at", "created_at", "updated_at"):
+                        if obj.get(col) is not None:
+                            obj[col] = _iso(obj[col])
                     yield obj
+
+
+def _iso(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _columns(rows: list[tuple], names: list[str]) -> pd.DataFrame:
+    """A frame from fetched rows, one column at a time (no per-row objects)."""
+    if not rows:
+        return pd.DataFrame({n: pd.Series([], dtype=object) for n in names})
+    return pd.DataFrame(dict(zip(names, map(list, zip(*rows)))))
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
