@@ -9,7 +9,9 @@ Caching: the raw frames and the config are shared resources (read-only); the
 analysis of a view is ``st.cache_data`` keyed by (store url, store version, config
 stamp, as-of, window, thresholds), so switching views or touching a widget that
 does not change those never recomputes. The cached :class:`Model` leaves out the
-per-activity frame (it is summarised per item) so a warm rerun stays cheap.
+per-activity frame (it is summarised per item, in numbers) so a cache hit unpickles
+little; the items' text fields are joined back in :func:`item_table`, a shared
+resource, so they are never copied.
 """
 
 from __future__ import annotations
@@ -120,15 +122,13 @@ def with_thresholds(cfg: Config, thresholds: tuple[tuple[str, float], ...]) -> C
     return cfg.model_copy(update={"settings": settings})
 
 
-def item_summary(an: Analysis, items: pd.DataFrame) -> pd.DataFrame:
-    """One row per item with counted activity: its fields, last activity, activity count and people."""
-    acts = an.activities
-    per = acts.groupby("item").agg(last_at=("at", "max"), activities=("id", "size"),
-                                   people=("person", "nunique"))
-    cols = ["id", "title", "url", "kind", "state", "labels", "components", "paths", "repo", "project", "draft"]
-    out = items[cols].merge(per, left_on="id", right_index=True, how="right")
-    out["id"] = out.index if out["id"].isna().all() else out["id"]
-    return out.sort_values("last_at", ascending=False).reset_index(drop=True)
+ITEM_FIELDS = ["id", "title", "url", "kind", "state", "labels", "components", "paths", "repo", "project", "draft"]
+
+
+def item_stats(an: Analysis) -> pd.DataFrame:
+    """Per item with counted activity (index item id): last activity, activity count, people."""
+    return an.activities.groupby("item").agg(last_at=("at", "max"), activities=("id", "size"),
+                                             people=("person", "nunique"))
 
 
 @dataclass
@@ -138,7 +138,7 @@ class Model:
     now: Analysis                 # activities left out (see ``items``)
     report: dict                  # the report JSON of ``now`` (DESIGN.md), changes included
     before: dict                  # the report's summary a week earlier
-    items: pd.DataFrame           # item_summary() of ``now``
+    item_stats: pd.DataFrame      # item_stats() of ``now`` (numbers only; see item_table)
     roles: list[str] = field(default_factory=list)
 
 
@@ -156,8 +156,19 @@ def model(source: Source, version: int, as_of: date, window: int,
     now = analyze(cfg, fr, as_of, window)
     before = analyze(cfg, fr, as_of - timedelta(days=7), window)
     return Model(now=_slim(now), report=report_dict(now, changes(now, before)),
-                 before=report_dict(before)["summary"], items=item_summary(now, fr.items),
+                 before=report_dict(before)["summary"], item_stats=item_stats(now),
                  roles=list(cfg.settings.roles))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def item_table(source: Source, version: int, as_of: date, window: int,
+               thresholds: tuple[tuple[str, float], ...]) -> pd.DataFrame:
+    """Items with counted activity in the window, most recent first: their fields and
+    :func:`item_stats` (shared; callers must not modify it)."""
+    stats = model(source, version, as_of, window, thresholds).item_stats
+    items = frames(source.store_url, version, *window_bounds(as_of, window)).items
+    out = items[ITEM_FIELDS].merge(stats, left_on="id", right_index=True, how="inner")
+    return out.sort_values("last_at", ascending=False, kind="stable").reset_index(drop=True)
 
 
 @st.cache_data(show_spinner="Recomputing the what-if…", max_entries=32)

@@ -15,7 +15,7 @@ from urllib.parse import quote, urlsplit
 import pandas as pd
 import streamlit as st
 
-from dashboard.loading import Model, Problem, Source
+from dashboard.loading import Model, Problem, Source, item_table
 from dashboard.state import ALL_TEAMS, ViewState, encode
 
 CTX_KEY = "_zm_ctx"
@@ -61,6 +61,11 @@ class Ctx:
     @property
     def roles(self) -> list[str]:
         return self.model.roles
+
+    def items(self) -> pd.DataFrame:
+        """Items with counted activity in the window, most recent first (read-only)."""
+        v = self.view
+        return item_table(self.source, self.version, v.as_of, v.window, v.thresholds)
 
     def area_names(self) -> dict[str, str]:
         return dict(zip(self.an.areas["id"], self.an.areas["name"].astype(str)))

@@ -64,7 +64,7 @@ def explorations(ctx: ui.Ctx, area: str) -> None:
 def recent_items(ctx: ui.Ctx, area: str) -> None:
     ia = ctx.an.item_areas
     in_area = ia.loc[(ia["area"] == area) & (ia["share"] > 0), "item"]
-    items = ctx.model.items
+    items = ctx.items()
     rows = items[items["id"].isin(in_area)].head(RECENT)
     st.subheader("Recent items")
     if rows.empty:

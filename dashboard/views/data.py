@@ -53,7 +53,7 @@ def unmapped(ctx: ui.Ctx) -> None:
     share = ctx.model.report["summary"]["unmapped_share"]
     ia = ctx.an.item_areas
     ids = set(ia.loc[(ia["area"] == "(unmapped)") & (ia["share"] > 0), "item"])
-    items = ctx.model.items[ctx.model.items["id"].isin(ids)]
+    items = ctx.items()[ctx.items()["id"].isin(ids)]
     st.markdown(f"**{share:.0%}** of the FTE in the window is on **{len(items):,}** items that no area rule matches. "
                 "Their most common repos, labels, components and folders are the candidates for new "
                 "`[[areas]]` selectors.")
