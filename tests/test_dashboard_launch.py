@@ -3,6 +3,7 @@ is found without importing the dashboard."""
 
 import os
 import socket
+import sqlite3
 import sys
 
 import pytest
@@ -42,6 +43,18 @@ def test_demo_store_is_built_once_and_rebuilt_when_the_sample_changes(sample, tm
     assert launch.demo_store_stale(db, sample)
     launch.ensure_demo_store(db, sample, echo=lines.append)
     assert Store(db).counts()["items"] == 4 and Store(db).counts()["activities"] == 1  # rebuilt, not merged
+
+
+def test_demo_store_in_an_old_layout_is_rebuilt(sample, tmp_path):
+    db = launch.ensure_demo_store(tmp_path / "demo.db", sample, echo=lambda line: None)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    os.utime(db, (db.stat().st_mtime + 60,) * 2)  # newer than the sample: only the layout is stale
+    assert launch.demo_store_stale(db, sample)
+    lines = []
+    launch.ensure_demo_store(db, sample, echo=lines.append)
+    assert any("demo store ready" in line for line in lines)
+    assert Store(db).counts()["items"] == 4
 
 
 def test_missing_sample_is_one_clear_error(tmp_path):

@@ -19,7 +19,7 @@ from typing import Callable, Iterable
 
 from connectors.records import read_records
 
-from .store import Store
+from .store import Store, StoreError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SAMPLE_DIR = PACKAGE_DIR.parent / "data" / "sample"
@@ -61,12 +61,19 @@ def _sample_files(sample_dir: Path) -> list[Path]:
 
 
 def demo_store_stale(db_path: Path, sample_dir: Path = SAMPLE_DIR) -> bool:
-    """True when the demo store is missing or older than the sample it is built from."""
+    """True when the demo store is missing, older than the sample it is built from, or
+    written in a layout this zonemap cannot open."""
     db_path = Path(db_path)
     if not db_path.exists():
         return True
     built = db_path.stat().st_mtime
-    return any(p.stat().st_mtime > built for p in _sample_files(sample_dir))
+    if any(p.stat().st_mtime > built for p in _sample_files(sample_dir)):
+        return True
+    try:
+        Store(db_path).close()
+    except StoreError:
+        return True
+    return False
 
 
 def ensure_demo_store(db_path: str | Path, sample_dir: Path = SAMPLE_DIR,
