@@ -107,3 +107,18 @@ def test_store_url_precedence(write_config, tmp_path):
     assert resolve_store_url(cfg, None) == f"sqlite:///{(tmp_path / 'data' / 'z.db').resolve()}"
     assert resolve_store_url(cfg, str(tmp_path / "o.db")) == f"sqlite:///{tmp_path / 'o.db'}"
     assert resolve_store_url(cfg, "sqlite:////abs/x.db") == "sqlite:////abs/x.db"
+
+
+def test_shadowing_follows_codeowners_star_semantics(write_config):
+    # `docs/*` covers only files directly in docs/, so it does not shadow `docs/api/**`
+    cfg = load_config(write_config(BASE + """
+[[areas]]
+id = "api-docs"
+paths = ["docs/api/**", "docs/index.md"]
+[[areas]]
+id = "docs"
+paths = ["docs/*"]
+"""))
+    warnings = check_warnings(cfg)
+    assert any("'docs/index.md' of area 'api-docs' is shadowed by the later rule 'docs/*'" in w for w in warnings)
+    assert not any("'docs/api/**'" in w for w in warnings)

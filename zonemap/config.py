@@ -430,26 +430,32 @@ def _sample_paths(pattern: str) -> list[str]:
     concrete = re.sub(r"\[[^\]]*\]", "z", concrete)
     if concrete.endswith("/"):
         concrete += "zz"
-    samples = [concrete, concrete + "/zz"]
+    samples = [concrete]
     if "/" not in body.rstrip("/"):
         samples.append("deep/er/" + concrete)
     return samples
 
 
 def shadowed_path_rules(cfg: Config) -> list[str]:
-    """Path rules that a later rule matches wholly (CODEOWNERS: the last match wins)."""
+    """Path rules that a later rule matches wholly (CODEOWNERS: the last match wins).
+
+    Uses the analysis's own matcher, so `check` and the report agree on what a pattern covers.
+    """
+    import pandas as pd
+
+    from .areas import glob_mask
+
     rules = [(a.id, raw, *split_repo_prefix(raw)) for a in cfg.areas for raw in a.paths]
     out = []
     for i, (area_id, raw, repo, pattern) in enumerate(rules):
-        spec = pathspec.GitIgnoreSpec.from_lines([pattern])
-        samples = [s for s in _sample_paths(pattern) if spec.match_file(s)]
-        if not samples:
+        candidates = pd.Series(_sample_paths(pattern), dtype=object)
+        samples = candidates[glob_mask(candidates, pattern)]
+        if samples.empty:
             continue
         for later_area, later_raw, later_repo, later_pattern in rules[i + 1:]:
             if later_repo is not None and later_repo != repo:
                 continue
-            later = pathspec.GitIgnoreSpec.from_lines([later_pattern])
-            if all(later.match_file(s) for s in samples):
+            if glob_mask(samples, later_pattern).all():
                 if later_area != area_id:
                     out.append(f"path rule {raw!r} of area {area_id!r} is shadowed by the later rule "
                                f"{later_raw!r} of area {later_area!r} (the last matching rule wins; "
