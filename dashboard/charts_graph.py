@@ -78,6 +78,23 @@ def layout(graph: nx.Graph, seed: int = 7) -> dict[str, tuple[float, float]]:
     return {n: (float(x), float(y)) for n, (x, y) in pos.items()}
 
 
+EDGE_WIDTHS = (0.8, 2.0, 3.5, 5.0)  # work edges: below 0.25, 0.5, 0.75 FTE and above
+
+
+def _edge_groups(graph: nx.Graph, pos: dict) -> dict[tuple[bool, float], tuple[list, list]]:
+    """Edges as few line traces: one per (steering, width class), segments split by None."""
+    groups: dict[tuple[bool, float], tuple[list, list]] = {}
+    for u, v, data in graph.edges(data=True):
+        steer = bool(data.get("taste_maker"))
+        weight = float(data.get("weight", 0.0))
+        width = 2.5 if steer else EDGE_WIDTHS[min(int(weight / 0.25), len(EDGE_WIDTHS) - 1)]
+        xs, ys = groups.setdefault((steer, width), ([], []))
+        (x0, y0), (x1, y1) = pos[u], pos[v]
+        xs += [x0, x1, None]
+        ys += [y0, y1, None]
+    return groups
+
+
 def _size(fte: float, base: float, per: float) -> float:
     return base + per * math.sqrt(max(fte, 0.0))
 
@@ -87,13 +104,10 @@ def network_figure(graph: nx.Graph, pos: dict, roles: list[str], *, big: bool = 
     if graph.number_of_nodes() == 0:
         return empty_figure("Nothing to draw: no area or person in this window", big=big)
     fig = go.Figure()
-    for u, v, data in graph.edges(data=True):
-        (x0, y0), (x1, y1) = pos[u], pos[v]
-        steer = bool(data.get("taste_maker"))
+    for (steer, width), (xs, ys) in _edge_groups(graph, pos).items():
         fig.add_trace(go.Scatter(
-            x=[x0, x1], y=[y0, y1], mode="lines", hoverinfo="skip", showlegend=False,
-            line=dict(width=(2.5 if steer else 0.6) + 5 * data.get("weight", 0),
-                      color="rgba(202,138,4,0.8)" if steer else "rgba(100,116,139,0.35)",
+            x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+            line=dict(width=width, color="rgba(202,138,4,0.8)" if steer else "rgba(100,116,139,0.35)",
                       dash="dot" if steer else "solid")))
     nodes = pd.DataFrame([{"node": n, **d} for n, d in graph.nodes(data=True)])
     nodes["x"] = [pos[n][0] for n in nodes["node"]]

@@ -160,7 +160,10 @@ def test_network_figure_colours_areas_by_state_and_people_by_role(frames):
     assert named["area: inactive"].text == ("Legacy",)
     assert set(named["engineering"].text) == {"Bob"}
     assert named["product"].marker.color == charts.ROLE_COLOURS["product"]
-    assert sum(1 for t in fig.data if t.mode == "lines" and t.line.dash == "dot") == 1  # one steering edge
+    steering = [t for t in fig.data if t.mode == "lines" and t.line.dash == "dot"]
+    assert len(steering) == 1 and list(steering[0].x).count(None) == 1  # one steering edge
+    work = [t for t in fig.data if t.mode == "lines" and t.line.dash != "dot"]
+    assert sorted(t.line.width for t in work) == [3.5, 5.0]  # alice-search 0.5 FTE, bob-billing 0.9 FTE
 
 
 def test_empty_graph_is_an_explained_blank():

@@ -48,28 +48,44 @@ def _top(values: pd.Series, name: str) -> pd.DataFrame:
     return flat.value_counts().head(TOP).rename_axis(name).reset_index(name="items")
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def unmapped_tables(key: tuple, _ctx: ui.Ctx) -> dict[str, pd.DataFrame]:
+    """The unmapped items (latest 500) and their most common repos, labels, components and
+    folders; cached by (source, version, as-of, window, thresholds)."""
+    ia = _ctx.an.item_areas
+    ids = ia.loc[(ia["area"] == "(unmapped)") & (ia["share"] > 0), "item"].unique()
+    items = _ctx.items()
+    items = items[items["id"].isin(ids)]
+    folders = items["paths"].map(lambda ps: sorted({p.rsplit("/", 1)[0] + "/" if "/" in p else p for p in ps}))
+    where = items["repo"].where(items["repo"].notna(), "Jira " + items["project"].astype(str))
+    return {"count": pd.DataFrame({"n": [len(items)]}),
+            "items": items[["title", "kind", "repo", "project", "last_at", "activities", "url"]].head(500),
+            "repo or project": _top(where, "repo or project"), "label": _top(items["labels"], "label"),
+            "component": _top(items["components"], "component"), "folder": _top(folders, "folder")}
+
+
 def unmapped(ctx: ui.Ctx) -> None:
     st.subheader("Unmapped work")
     share = ctx.model.report["summary"]["unmapped_share"]
-    ia = ctx.an.item_areas
-    ids = set(ia.loc[(ia["area"] == "(unmapped)") & (ia["share"] > 0), "item"])
-    items = ctx.items()[ctx.items()["id"].isin(ids)]
-    st.markdown(f"**{share:.0%}** of the FTE in the window is on **{len(items):,}** items that no area rule matches. "
+    v = ctx.view
+    tables = unmapped_tables((ctx.source, ctx.version, v.as_of, v.window, v.thresholds), ctx)
+    n = int(tables["count"]["n"].iloc[0])
+    st.markdown(f"**{share:.0%}** of the FTE in the window is on **{n:,}** items that no area rule matches. "
                 "Their most common repos, labels, components and folders are the candidates for new "
                 "`[[areas]]` selectors.")
-    if items.empty:
+    if n == 0:
         return
-    folders = items["paths"].map(lambda ps: sorted({p.rsplit("/", 1)[0] + "/" if "/" in p else p for p in ps}))
-    where = items["repo"].where(items["repo"].notna(), "Jira " + items["project"].astype(str))
-    c1, c2, c3, c4 = st.columns(4)
-    c1.dataframe(_top(where, "repo or project"), hide_index=True, width="stretch")
-    c2.dataframe(_top(items["labels"], "label"), hide_index=True, width="stretch")
-    c3.dataframe(_top(items["components"], "component"), hide_index=True, width="stretch")
-    c4.dataframe(_top(folders, "folder"), hide_index=True, width="stretch")
-    with st.expander(f"The unmapped items ({len(items):,}), most recent first"):
-        st.dataframe(items[["title", "kind", "repo", "project", "last_at", "activities", "url"]].head(500),
-                     hide_index=True, width="stretch",
+    for col, name in zip(st.columns(4), ("repo or project", "label", "component", "folder")):
+        col.dataframe(tables[name], hide_index=True, width="stretch")
+    with st.expander(f"The unmapped items ({n:,}), most recent first"):
+        st.dataframe(tables["items"], hide_index=True, width="stretch",
                      column_config={"url": st.column_config.LinkColumn("link", display_text="open")})
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def config_warnings(source: loading.Source, _cfg) -> list[str]:
+    """`zonemap check`'s warnings, cached by config file (shadowed path rules are costly)."""
+    return check_warnings(_cfg)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -105,7 +121,7 @@ def identities(ctx: ui.Ctx) -> None:
 def config_problems(ctx: ui.Ctx) -> None:
     st.subheader("Configuration")
     st.caption(f"{ui.md_text(ctx.source.config_path)} · store {ui.md_text(ctx.source.store_url)}")
-    warnings = check_warnings(ctx.an.cfg)
+    warnings = config_warnings(ctx.source, ctx.cfg)
     if not warnings:
         st.success("`zonemap check` finds nothing to warn about.", icon=":material/check_circle:")
     for w in warnings:
