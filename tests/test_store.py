@@ -133,3 +133,23 @@ def test_import_twice_and_export_import_round_trip(tmp_path_factory, rows):
     b.upsert(read_records(folder / "x.jsonl.gz", strict=True))
     assert dump(b) == once
     a.close(), b.close()
+
+
+def test_arrow_and_cursor_readers_give_the_same_frames(store, monkeypatch):
+    import zonemap.store_read as store_read
+
+    assert store_read._adbc is not None, "the ADBC SQLite driver is a dependency"
+    store.upsert([item(1, labels=["a", "b"]), Item(id="jira:WEB-1", source="jira", kind="jira_issue",
+                                                   project="WEB", components=["Billing"], title=""),
+                  act(1, 1, "2026-11-02T10:00:00Z"),
+                  Activity(id="j1", item="jira:WEB-1", kind="jira_created", actor="jira:x", at="2026-11-03T00:00:00Z"),
+                  Identity(id="jira:x")])
+    lo, hi = pd.Timestamp("2026-11-01", tz="UTC"), pd.Timestamp("2026-11-09", tz="UTC")
+    arrow = store.load_frames(lo, hi)
+    monkeypatch.setattr(store_read, "_adbc", None)
+    cursor = store.load_frames(lo, hi)
+    for name in ("items", "activities", "identities", "components"):
+        pd.testing.assert_frame_equal(getattr(arrow, name).sort_values("id").reset_index(drop=True),
+                                      getattr(cursor, name).sort_values("id").reset_index(drop=True))
+    row = arrow.items.set_index("id").loc["jira:WEB-1"]
+    assert pd.isna(row["repo"]) and row["project"] == "WEB" and row["components"] == ["Billing"]

@@ -24,7 +24,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from connectors.base import Batch
 from connectors.records import Activity, Component, Identity, Item, Record, format_time
 
-from .frames import ACTIVITY_COLUMNS, COMPONENT_COLUMNS, IDENTITY_COLUMNS, ITEM_COLUMNS, Frames
+from .frames import Frames
+from .store_read import read_window
 
 SCHEMA_VERSION = 2  # 2: times as integer epoch seconds, covering (at, item) index
 CHUNK = 5000
@@ -96,8 +97,10 @@ class Store:
         if "://" not in url:
             url = f"sqlite:///{Path(url).expanduser().resolve()}"
         self.url = url
+        self.sqlite_path: Path | None = None
         if url.startswith("sqlite:///") and not url.endswith(":memory:"):
-            folder = Path(url[len("sqlite:///"):]).parent
+            self.sqlite_path = Path(url[len("sqlite:///"):])
+            folder = self.sqlite_path.parent
             if not folder.is_dir():
                 raise StoreError(f"store {url[len('sqlite:///'):]}: folder {folder} does not exist; "
                                  f"create it or point --db elsewhere")
@@ -260,34 +263,12 @@ class Store:
                     end: datetime | pd.Timestamp | None = None) -> Frames:
         """Activities with ``start <= at < end`` (filtered in SQL on the time index), the
         items they touch (every item when neither bound is given), and all identities and
-        components.
-
-        This is the report's hot path, so it reads through the driver's cursor and builds
-        each column in one step (times are integers, list columns one JSON document each).
-        """
-        lo = int(pd.Timestamp(start).timestamp()) if start is not None else -2**62
-        hi = int(pd.Timestamp(end).timestamp()) if end is not None else 2**62
-        where = "at >= ? AND at < ?"
-        with self.engine.connect() as conn:
-            cur = conn.connection.driver_connection.cursor()
-            acts = _columns(cur.execute(f"SELECT {', '.join(ACTIVITY_COLUMNS)} FROM activities WHERE {where}",
-                                        (lo, hi)).fetchall(), ACTIVITY_COLUMNS)
-            item_sql = f"SELECT {', '.join(ITEM_COLUMNS)} FROM items"
-            if start is None and end is None:  # everything, also items without activity
-                its = _columns(cur.execute(item_sql).fetchall(), ITEM_COLUMNS)
-            else:
-                its = _columns(cur.execute(f"{item_sql} WHERE id IN (SELECT item FROM activities WHERE {where})",
-                                           (lo, hi)).fetchall(), ITEM_COLUMNS)
-            ids = _columns(cur.execute(f"SELECT {', '.join(IDENTITY_COLUMNS)} FROM identities").fetchall(),
-                           IDENTITY_COLUMNS)
-            comps = _columns(cur.execute(f"SELECT {', '.join(COMPONENT_COLUMNS)} FROM components").fetchall(),
-                             COMPONENT_COLUMNS)
-        for frame, col in ((acts, "at"), (its, "created_at"), (its, "updated_at")):
-            frame[col] = pd.to_datetime(frame[col], unit="s", utc=True)
-        for col in LIST_COLUMNS:
-            its[col] = json.loads("[" + ",".join(v or "[]" for v in its[col]) + "]") if len(its) else []
-        its["draft"] = its["draft"].fillna(False).astype(bool)
-        return Frames(items=its, activities=acts, identities=ids, components=comps)
+        components. See `store_read` for how it is kept fast."""
+        bounds = None
+        if start is not None or end is not None:
+            bounds = (int(pd.Timestamp(start).timestamp()) if start is not None else -2**62,
+                      int(pd.Timestamp(end).timestamp()) if end is not None else 2**62)
+        return read_window(self.engine, self.sqlite_path, bounds)
 
     def iter_records(self) -> Iterator[dict]:
         """Every stored record as a JSONL dict: identities, components, items, activities."""
@@ -310,13 +291,6 @@ class Store:
 
 def _iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _columns(rows: list[tuple], names: list[str]) -> pd.DataFrame:
-    """A frame from fetched rows, one column at a time (no per-row objects)."""
-    if not rows:
-        return pd.DataFrame({n: pd.Series([], dtype=object) for n in names})
-    return pd.DataFrame(dict(zip(names, map(list, zip(*rows)))))
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
