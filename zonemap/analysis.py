@@ -12,19 +12,16 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
-from .areas import area_shares
-from .coverage import (TM_GAPS, assigned_taste_makers, bus_factor, exploration_items, explorations, find_gaps,
+from .coverage import (CURATING_KINDS, TM_GAPS, assigned_taste_makers, bus_factor, explorations, find_gaps,
                        presence, score)
-from .fte import area_fte, assign_weeks, assign_weights, person_roles, time_average, weekly_fte, window_end
+from .fte import area_fte, person_roles, time_average, week_of, weekly_fte, window_end
 from .graph import build_graph, suggest
-from .resolve import excluded_mask, exclusion_regex, resolve_people
-from .roles import role_shares
-from .vectors import isin, map_distinct
-
-ACTIVITY_COLUMNS = ["id", "item", "kind", "actor", "person", "at", "week", "weight"]
-
+from .prepared import Prepared, prepare
+from .resolve import exclusion_regex
+from .vectors import decode, isin, sorted_codes
 
 @dataclass
 class Analysis:
@@ -86,58 +83,73 @@ def _areas_table(cfg, totals, active, area_role, score_by_area, bus, expl, gaps)
     return out.sort_values(["score", "active", "id"], ascending=[False, False, True], ignore_index=True)
 
 
-def item_shares(cfg, frames, as_of: date, window_weeks: int,
-                extra_weeks: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Steps 3 and 4 for every item acted on in the window, optionally widened by
-    `extra_weeks` into the past.  They depend on the item and config only, so
-    `build_report` computes them once for both of its analyses."""
-    acts = assign_weeks(frames.activities, window_end(as_of), window_weeks + extra_weeks)
-    acts = acts[~excluded_mask(acts["actor"], exclusion_regex(cfg.settings.exclude_actors))]
-    return (area_shares(cfg, frames.items, pd.unique(acts["item"])),
-            role_shares(cfg, acts[["item", "kind"]], frames.items))
+def item_shares(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -> Prepared:
+    """The older name of `prepared.prepare`: the work analyses of the `window_weeks +
+    extra_weeks` weeks ending the day after `as_of` share (steps 3-4 included)."""
+    return prepare(cfg, frames, as_of, window_weeks, extra_weeks)
+
+
+def _frame(columns: dict) -> pd.DataFrame:
+    return pd.DataFrame(columns, copy=False)
 
 
 def analyze(cfg, frames, as_of: date, window_weeks: int | None = None, *,
-            shares: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> Analysis:
+            prepared: Prepared | None = None, shares: Prepared | None = None) -> Analysis:
     """Run steps 1-13 of DESIGN.md on `frames` for the window ending the day after `as_of`.
 
-    `shares` may give steps 3-4 precomputed by `item_shares` for a superset of the
-    window's items (what-ifs and `build_report` reuse them).
+    `prepared` (or its older name `shares`) may give `prepare(cfg, frames, ...)` made
+    for a span that holds this window (`build_report` and what-ifs share it).
     """
     window = int(window_weeks or cfg.settings.window_weeks)
     end = window_end(as_of)
-    exclude = exclusion_regex(cfg.settings.exclude_actors)
-    in_window = assign_weeks(frames.activities, end, window)                              # step 1
-    counted = assign_weights(in_window[~excluded_mask(in_window["actor"], exclude)], cfg.weights)  # step 2
+    prep = prepared or shares
+    if prep is None or not prep.covers(end, window):
+        prep = prepare(cfg, frames, as_of, window)
+    frames = prep.frames
+    sel, week = week_of(prep.at, end, window)                                   # steps 1-2 (weights: prepare)
+    i, k, u, weight = prep.item[sel], prep.kind[sel], prep.actor[sel], prep.weight[sel]
 
+    exclude = exclusion_regex(cfg.settings.exclude_actors)
     extra = [ref for a in cfg.areas for ref in a.taste_makers if ":" in ref]
     if frames.components is not None and not frames.components.empty:
         extra += [x for x in frames.components["lead"].dropna().astype(str) if not (exclude and exclude.match(x))]
-    expl_items = exploration_items(cfg, frames.items, counted)
-    history = frames.activities[isin(frames.activities["item"], expl_items["id"])]  # authors may predate the window
-    history = history[~excluded_mask(history["actor"], exclude)]
-    actors = pd.unique(pd.concat([counted["actor"], history["actor"]], ignore_index=True))
-    identities, people = resolve_people(cfg, frames.identities, actors, exclude, extra)
+    expl_codes = pd.unique(i[prep.explore[i]])                                  # explorations of the window
+    in_expl = np.zeros(len(prep.item_ids), dtype=bool)
+    in_expl[expl_codes] = True
+    history = prep.history_actor[in_expl[prep.history_item]]                    # authors may predate the window
+    identities, people = prep.people(pd.unique(np.concatenate([u, history])), extra)
     person_of = dict(zip(identities["identity"], identities["person"]))
-    counted = counted.assign(person=map_distinct(counted["actor"], person_of.get))
+    p_of_actor, persons = sorted_codes([person_of.get(x) for x in prep.actors])
+    p = p_of_actor[u]
 
-    if shares is None:
-        item_areas = area_shares(cfg, frames.items, pd.unique(counted["item"]))            # step 3
-        role_split = role_shares(cfg, counted[["item", "kind"]], frames.items)             # step 4
-    else:
-        item_areas = shares[0][isin(shares[0]["item"], pd.unique(counted["item"]))].reset_index(drop=True)
-        role_split = shares[1]
-    weekly = weekly_fte(cfg, counted, item_areas, role_split)                              # step 5
-    fte = time_average(weekly, window, float(cfg.settings.half_life_weeks))                # step 6
+    counted_items = np.zeros(len(prep.item_ids), dtype=bool)
+    counted_items[i] = True
+    item_areas = prep.item_areas[counted_items[prep.area_rows]].reset_index(drop=True)  # step 3 (prepare)
+    sizes = {"p": len(persons), "week": window, "i": len(prep.item_ids), "k": len(prep.kinds),
+             "a": len(prep.areas), "r": len(prep.roles)}
+    codes = weekly_fte(cfg, {"p": p, "week": week, "i": i, "k": k, "weight": weight},   # step 5 (4: prepare)
+                       prep.shares_by_item, prep.roles_by_pair, sizes)
+    weekly = _frame({"person": decode(persons, codes["p"]), "week": codes["week"],
+                     "area": decode(prep.areas, codes["a"]), "role": decode(prep.roles, codes["r"]),
+                     "fte": codes["fte"]})
+    codes = time_average(codes, window, float(cfg.settings.half_life_weeks), sizes)       # step 6
+    fte = _frame({"person": decode(persons, codes["p"]), "area": decode(prep.areas, codes["a"]),
+                  "role": decode(prep.roles, codes["r"]), "fte": codes["fte"]})
     area_role, totals, active = area_fte(cfg, fte)                                         # step 7
     people = person_roles(cfg, fte, people)                                                # step 8
-    people = people[people["declared"].to_numpy() | isin(people.index, pd.unique(counted["person"]))]
+    people = people[people["declared"].to_numpy() | isin(people.index, persons[pd.unique(p)])]
     fte_pa = fte.groupby(["person", "area"], as_index=False, sort=True)["fte"].sum()
 
     steer = assigned_taste_makers(cfg, identities, people, frames.components)
     taste_makers = presence(cfg, steer, fte_pa)                                            # step 9
-    history = history.assign(person=map_distinct(history["actor"], person_of.get))
-    expl = explorations(cfg, expl_items, history, counted, item_areas, people, steer)
+    opener = prep.opener[expl_codes]
+    expl_items = prep.titles.take(expl_codes).assign(
+        id=pd.array(prep.item_ids[expl_codes], dtype="str"),
+        author=decode(persons, np.where(opener >= 0, p_of_actor[opener], -1)))
+    curating = np.isin(prep.kinds, CURATING_KINDS)[k] & in_expl[i]
+    expl = explorations(cfg, expl_items, _frame({"item": pd.array(prep.item_ids[i[curating]], dtype="str"),
+                                                 "person": decode(persons, p[curating])}),
+                        item_areas, people, steer)
     gaps = find_gaps(cfg, totals, active, area_role, taste_makers, expl)                  # step 10
     score_by_area = score(cfg, totals, active, area_role, gaps)                            # step 11
     bus = bus_factor(fte_pa, totals, active)                                               # step 12
@@ -148,8 +160,13 @@ def analyze(cfg, frames, as_of: date, window_weeks: int | None = None, *,
     gap_areas = list(dict.fromkeys(gaps.loc[gaps["type"].isin(TM_GAPS), "area"]))
     suggestions = suggest(cfg, fte_pa, people, steer, gap_areas)                           # step 13
 
+    rows = prep.rows[sel]
+    acts = frames.activities.take(rows)
+    activities = _frame({"id": acts["id"].array, "item": acts["item"].array, "kind": acts["kind"].array,
+                         "actor": acts["actor"].array, "person": decode(persons, p), "at": acts["at"].array,
+                         "week": week, "weight": weight})
     return Analysis(cfg=cfg, as_of=as_of, window_weeks=window, end=end, identities=identities,
-                    people=people, activities=counted[ACTIVITY_COLUMNS].reset_index(drop=True),
+                    people=people, activities=activities,
                     item_areas=item_areas, weekly=weekly, fte=fte, area_role=area_role, areas=areas,
                     taste_makers=taste_makers, gaps=gaps, explorations=expl,
                     suggestions=suggestions)

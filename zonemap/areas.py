@@ -1,8 +1,10 @@
 """Step 3: which areas an item belongs to, and with what share.
 
-Computed once per distinct item, vectorised: selectors are merged against exploded
-item columns; path rules are matched one rule at a time against the distinct paths
-only (pathspec's gitignore regex, run by pandas' string engine).
+Works on an `ItemView`: the stored items of interest, whose list and scalar columns
+are split into values and lower-cased once per distinct value, however many steps
+ask (areas, role rules, explorations).  Selectors are merged on integer codes; path
+rules are matched one rule at a time against the distinct paths only (pathspec's
+gitignore regex, run by pandas' string engine).
 """
 
 from __future__ import annotations
@@ -55,23 +57,74 @@ def glob_mask(paths: pd.Series, pattern: str) -> np.ndarray:
         return paths.astype("str").str.contains(regex).to_numpy(dtype=bool)
 
 
-def _values(items: pd.DataFrame, column: str) -> pd.DataFrame:
-    """(pos, value) rows: the item's values of a list or scalar column, lower-cased."""
-    col = items[column].to_numpy(dtype=object)
-    if any(isinstance(v, (list, tuple, np.ndarray)) for v in col[:64]):
-        lists = [v if isinstance(v, (list, tuple, np.ndarray)) else () for v in col]
-        pos = np.repeat(np.arange(len(col)), [len(v) for v in lists])
-        flat = list(chain.from_iterable(lists))
-    else:
-        pos, flat = np.arange(len(col)), col
-    # normalise each distinct value once, on plain objects (building Arrow strings costs more)
-    codes, uniq = pd.factorize(np.asarray(flat, dtype=object))
-    low = np.array([str(u).strip().lower() for u in uniq] + [None], dtype=object)
-    keep = codes >= 0
-    return pd.DataFrame({"pos": pos[keep], "value": low[codes[keep]]})
+def _flatten(col: np.ndarray, lists: bool) -> tuple[np.ndarray, list]:
+    """(item position, value) of every value of a list column (or of a scalar one)."""
+    if not lists:
+        return np.arange(len(col)), col
+    seqs = [v if isinstance(v, (list, tuple, np.ndarray)) else () for v in col]
+    return np.repeat(np.arange(len(col)), [len(v) for v in seqs]), list(chain.from_iterable(seqs))
 
 
-def _selector_pairs(cfg, items: pd.DataFrame, selectors: list[tuple[str, str]]) -> pd.DataFrame:
+class ItemView:
+    """Stored items (rows 0..n-1 of `frame`) with their column values split once.
+
+    `values(column)` and `paths()` are computed on first use and kept, so the area
+    selectors, the role rules and the exploration labels share one split per column.
+    """
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame.reset_index(drop=True)
+        self._cache: dict[str, tuple] = {}
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @classmethod
+    def of(cls, items: pd.DataFrame, item_ids) -> tuple["ItemView", np.ndarray]:
+        """The view of the stored items among `item_ids` (each once) and, for each
+        id of `item_ids`, its row in the view (-1: not stored)."""
+        ids = pd.Series(item_ids, dtype="str")
+        codes, uniq = pd.factorize(ids)
+        found = positions(items["id"], pd.Series(uniq, dtype="str"))
+        view = cls(items.iloc[found[found >= 0]])
+        row = np.full(len(uniq) + 1, -1, dtype="int64")
+        row[np.flatnonzero(found >= 0)] = np.arange(len(view))
+        return view, row[codes]
+
+    def values(self, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(pos, code, distinct)``: one entry per value of `column` (a list or a scalar
+        column), its item row and the code of its value in `distinct`, the stripped,
+        lower-cased distinct values (missing values are left out)."""
+        if column not in self._cache:
+            col = self.frame[column].to_numpy(dtype=object)
+            lists = any(isinstance(v, (list, tuple, np.ndarray)) for v in col[:64])
+            pos, flat = _flatten(col, lists)
+            # normalise each distinct value once, on plain objects (building Arrow strings costs more)
+            codes, uniq = pd.factorize(np.asarray(flat, dtype=object))
+            low = np.array([str(u).strip().lower() for u in uniq], dtype=object)
+            keep = codes >= 0
+            self._cache[column] = (pos[keep], codes[keep], low)
+        return self._cache[column]
+
+    def mask(self, column: str, test) -> np.ndarray:
+        """Items with at least one value of `column` for which ``test(value)`` holds
+        (evaluated once per distinct value)."""
+        pos, codes, uniq = self.values(column)
+        hit = np.array([bool(test(u)) for u in uniq], dtype=bool)
+        out = np.zeros(len(self), dtype=bool)
+        out[pos[hit[codes]]] = True
+        return out
+
+    def paths(self) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+        """``(pos, code, distinct)`` of the items' paths, as stored (case kept)."""
+        if "\0paths" not in self._cache:
+            pos, flat = _flatten(self.frame["paths"].to_numpy(dtype=object), True)
+            codes, uniq = pd.factorize(np.asarray([str(p) for p in flat], dtype=object))
+            self._cache["\0paths"] = (pos, codes, pd.Series(uniq, dtype="str"))
+        return self._cache["\0paths"]
+
+
+def _selector_pairs(cfg, view: ItemView, selectors: list[tuple[str, str]]) -> pd.DataFrame:
     """(pos, area) pairs for items whose column values equal an area's selector values
     (exact, case-insensitive), with share = equal split among the item's areas."""
     frames = []
@@ -80,7 +133,10 @@ def _selector_pairs(cfg, items: pd.DataFrame, selectors: list[tuple[str, str]]) 
                              columns=["value", "area"])
         if table.empty:
             continue
-        frames.append(_values(items, column).merge(table, on="value")[["pos", "area"]])
+        pos, codes, uniq = view.values(column)
+        by_code = pd.DataFrame({"code": np.arange(len(uniq)), "value": uniq}).merge(table, on="value")
+        frames.append(pd.DataFrame({"pos": pos, "code": codes}).merge(by_code[["code", "area"]], on="code")
+                      [["pos", "area"]])
     if not frames:
         return pd.DataFrame({"pos": pd.Series(dtype="int64"), "area": pd.Series(dtype="str"),
                              "share": pd.Series(dtype="float64")})
@@ -94,54 +150,50 @@ def path_rules(cfg) -> list[tuple[str, str | None, str]]:
     return [(a.id, *split_repo_prefix(raw)) for a in cfg.areas for raw in a.paths]
 
 
-def _path_winners(cfg, rows: pd.DataFrame) -> np.ndarray:
-    """For each (repo, path) row, the area of the LAST matching path rule, or None."""
+def _path_winners(cfg, view: ItemView) -> np.ndarray:
+    """For each path of the view (`ItemView.paths` order), the area of the LAST
+    matching path rule, or None."""
+    pos, codes, uniq = view.paths()
     rules = path_rules(cfg)
-    if not rules or rows.empty:
-        return np.full(len(rows), None, dtype=object)
-    repo = rows["repo"].fillna("").astype("str").str.lower()
-    pair_codes, pairs = pd.factorize(pd.MultiIndex.from_arrays([repo, rows["path"].astype("str")]))
-    pair_repos = pairs.get_level_values(0).to_numpy(dtype=object)
-    path_codes, uniq_paths = pd.factorize(pairs.get_level_values(1))
-    uniq = pd.Series(uniq_paths, dtype="str")
+    winners = np.full(len(uniq), None, dtype=object)
+    if not rules or not len(pos):
+        return winners[codes]
+    repo = view.frame["repo"].to_numpy(dtype=object)
+    repo_codes, repos = pd.factorize(np.array([r.lower() if isinstance(r, str) else "" for r in repo],
+                                              dtype=object))
+    if not any(rule_repo is not None for _, rule_repo, _ in rules):  # the winner depends on the path only
+        for area, _, pattern in rules:
+            winners[glob_mask(uniq, pattern)] = area
+        return winners[codes]
+    pair_codes, pairs = pd.factorize(codes * len(repos) + repo_codes[pos])
+    pair_paths, pair_repos = pairs // len(repos), repos[pairs % len(repos)]
     winners = np.full(len(pairs), None, dtype=object)
     for area, rule_repo, pattern in rules:
-        hit = glob_mask(uniq, pattern)[path_codes]
+        hit = glob_mask(uniq, pattern)[pair_paths]
         if rule_repo is not None:
             hit &= pair_repos == rule_repo.lower()
         winners[hit] = area
     return winners[pair_codes]
 
 
-def area_shares(cfg, items: pd.DataFrame, item_ids) -> pd.DataFrame:
-    """Step 3 — area shares of each item in `item_ids` (columns item, area, share).
+def view_shares(cfg, view: ItemView) -> pd.DataFrame:
+    """Step 3 on a view: columns pos (row of the view), area, share."""
+    level1 = _selector_pairs(cfg, view, [("labels", "labels"), ("components", "components"),
+                                         ("epic", "epics")])
+    level3 = _selector_pairs(cfg, view, [("repo", "repos"), ("project", "projects")])
 
-    Level 1 (labels, components, epics) splits equally; else each of the item's paths
-    counts ``1/len(paths)`` and goes to the area of the last matching path rule, or
-    falls through to the item's level-3 areas, or to ``(unmapped)``; else level 3
-    (repos, projects) splits equally; else the item is ``(unmapped)``.  An item that
-    is not stored is ``(unmapped)``.  Each item's shares sum to 1.
-    """
-    ids = pd.Series(pd.unique(pd.Series(item_ids, dtype="str")), dtype="str")
-    pos = positions(items["id"], ids)
-    known = items.iloc[pos[pos >= 0]].reset_index(drop=True)
-    level1 = _selector_pairs(cfg, known, [("labels", "labels"), ("components", "components"),
-                                          ("epic", "epics")])
-    level3 = _selector_pairs(cfg, known, [("repo", "repos"), ("project", "projects")])
-
-    in1 = np.zeros(len(known), dtype=bool)
+    in1 = np.zeros(len(view), dtype=bool)
     in1[level1["pos"].to_numpy()] = True
-    n_paths = known["paths"].str.len().fillna(0).astype(int)
-    by_path = ~in1 & (n_paths.to_numpy() > 0)
+    path_pos = view.paths()[0]
+    n_paths = np.bincount(path_pos, minlength=len(view))
+    by_path = ~in1 & (n_paths > 0)
 
     parts = [level1[["pos", "area", "share"]]]
     # level 2: one row per path of the items that reach it
-    exploded = known.loc[by_path, ["paths", "repo"]].explode("paths").rename(columns={"paths": "path"})
-    if not exploded.empty:
-        rows = pd.DataFrame({"pos": exploded.index.to_numpy(), "path": exploded["path"].astype(str).to_numpy(),
-                             "repo": exploded["repo"].to_numpy()})
-        rows["area"] = _path_winners(cfg, rows)
-        rows["share"] = 1.0 / n_paths.to_numpy()[rows["pos"].to_numpy()]
+    reach = by_path[path_pos]
+    if reach.any():
+        rows = pd.DataFrame({"pos": path_pos[reach], "area": _path_winners(cfg, view)[reach]})
+        rows["share"] = 1.0 / n_paths[rows["pos"].to_numpy()]
         parts.append(rows.loc[rows["area"].notna(), ["pos", "area", "share"]])
         fall = rows.loc[rows["area"].isna(), ["pos", "share"]]
         fall = fall.merge(level3.rename(columns={"share": "s3", "area": "area"}), on="pos", how="left")
@@ -151,16 +203,34 @@ def area_shares(cfg, items: pd.DataFrame, item_ids) -> pd.DataFrame:
     # level 3 (or unmapped) for items with neither level-1 areas nor paths
     rest = ~in1 & ~by_path
     parts.append(level3[rest[level3["pos"].to_numpy()]])
-    has3 = np.zeros(len(known), dtype=bool)
+    has3 = np.zeros(len(view), dtype=bool)
     has3[level3["pos"].to_numpy()] = True
     lone = np.flatnonzero(rest & ~has3)
     parts.append(pd.DataFrame({"pos": lone, "area": UNMAPPED, "share": 1.0}))
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame({"pos": pd.Series(dtype="int64"), "area": pd.Series(dtype="str"),
+                             "share": pd.Series(dtype="float64")})
+    return pd.concat(parts, ignore_index=True)
 
-    shares = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(
-        not p.empty for p in parts) else pd.DataFrame(columns=["pos", "area", "share"])
-    shares["item"] = known["id"].to_numpy()[shares["pos"].to_numpy().astype(int)]
-    stranger = ids[pos < 0]
+
+def area_shares(cfg, items: pd.DataFrame, item_ids, view: tuple[ItemView, np.ndarray] | None = None
+                ) -> pd.DataFrame:
+    """Step 3 — area shares of each item in `item_ids` (columns item, area, share).
+
+    Level 1 (labels, components, epics) splits equally; else each of the item's paths
+    counts ``1/len(paths)`` and goes to the area of the last matching path rule, or
+    falls through to the item's level-3 areas, or to ``(unmapped)``; else level 3
+    (repos, projects) splits equally; else the item is ``(unmapped)``.  An item that
+    is not stored is ``(unmapped)``.  Each item's shares sum to 1.  `view` may give
+    ``ItemView.of(items, item_ids)`` already built.
+    """
+    ids = pd.Series(item_ids, dtype="str")
+    view, rows = view if view is not None else ItemView.of(items, ids)
+    shares = view_shares(cfg, view)
+    shares["item"] = view.frame["id"].to_numpy()[shares["pos"].to_numpy().astype(int)]
+    stranger = pd.unique(ids[rows < 0])
     shares = pd.concat([shares[SHARE_COLUMNS],
-                        pd.DataFrame({"item": stranger, "area": UNMAPPED, "share": 1.0})],
+                        pd.DataFrame({"item": pd.Series(stranger, dtype="str"), "area": UNMAPPED, "share": 1.0})],
                        ignore_index=True)
     return shares.groupby(["item", "area"], as_index=False, sort=False)["share"].sum()

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .areas import _values
+from .areas import ItemView
 from .fte import TOL
 from .resolve import resolve_taste_maker
-from .vectors import isin, map_distinct, positions
+from .vectors import isin
 
 OPENING_KINDS = ("pr_opened", "issue_opened", "jira_created")
 CURATING_KINDS = ("pr_reviewed", "pr_commented", "issue_commented", "jira_commented")
@@ -52,42 +52,43 @@ def presence(cfg, assigned: pd.DataFrame, fte_pa: pd.DataFrame) -> pd.DataFrame:
     return out[["area", "person", "fte", "present", "origin"]]
 
 
-def exploration_items(cfg, items: pd.DataFrame, counted: pd.DataFrame) -> pd.DataFrame:
-    """Explorations active in the window (at least one counted activity): draft pull
-    requests and items with an `exploration_labels` label (exact, case-insensitive)."""
-    found = positions(items["id"], pd.unique(counted["item"]))
-    active = items.iloc[found[found >= 0]].reset_index(drop=True)
+def exploration_mask(cfg, view: ItemView) -> np.ndarray:
+    """Step 10 — which items of `view` are explorations: draft pull requests and items
+    with an `exploration_labels` label (exact, case-insensitive).  (Only those with a
+    counted activity in the window are the window's explorations.)"""
     labels = {x.strip().lower() for x in cfg.settings.exploration_labels}
-    lab = _values(active, "labels")
-    mask = np.zeros(len(active), dtype=bool)
-    mask[lab["pos"].to_numpy()[map_distinct(lab["value"], labels.__contains__, dtype=bool)]] = True
-    mask |= active["draft"].fillna(False).astype(bool).to_numpy() & (active["kind"] == "pull_request").to_numpy()
-    return active.loc[mask, ["id", "title", "url"]].reset_index(drop=True)
+    items = view.frame
+    draft = items["draft"].fillna(False).astype(bool).to_numpy() & (items["kind"] == "pull_request").to_numpy()
+    return view.mask("labels", labels.__contains__) | draft
 
 
-def explorations(cfg, expl_items: pd.DataFrame, history: pd.DataFrame, counted: pd.DataFrame,
-                 item_areas: pd.DataFrame, people: pd.DataFrame, steer: pd.DataFrame) -> pd.DataFrame:
+def openers(history: pd.DataFrame) -> pd.Series:
+    """The actor who opened each item of `history` (its activities of any date: item,
+    kind, actor, at, id): the actor of the opening activity, else of the earliest one."""
+    mine = history.assign(opening=~history["kind"].isin(OPENING_KINDS))
+    mine = mine.sort_values(["item", "opening", "at", "id"])
+    return mine.groupby("item", sort=False)["actor"].first()
+
+
+def explorations(cfg, expl_items: pd.DataFrame, curating: pd.DataFrame, item_areas: pd.DataFrame,
+                 people: pd.DataFrame, steer: pd.DataFrame) -> pd.DataFrame:
     """Each exploration per area it maps to, with its author and whether it is curated.
 
-    `history` holds the explorations' non-excluded activities of any date (with
-    `person`): the author is the person of the opening activity, else of the
-    earliest one.  Curated = a curating activity in the window (`counted`) by
-    another person who steers the area or whose inferred role is in
-    `taste_maker_roles`.  Columns item, area, author, curated, title, url.
+    `expl_items` has id, title, url and author (the person who opened it, see
+    `openers`); `curating` holds the window's curating activities on them (item,
+    person).  Curated = such an activity by another person who steers the area or
+    whose inferred role is in `taste_maker_roles`.  Columns item, area, author,
+    curated, title, url.
     """
     cols = ["item", "area", "author", "curated", "title", "url"]
     if expl_items.empty:
         return pd.DataFrame({c: pd.Series(dtype=bool if c == "curated" else "str") for c in cols})
     ids = expl_items["id"]
-    mine = history.assign(opening=~history["kind"].isin(OPENING_KINDS))
-    mine = mine.sort_values(["item", "opening", "at", "id"])
-    author = mine.groupby("item", sort=False)["person"].first().rename("author")
     area_ids = [a.id for a in cfg.areas]
     expl = item_areas[isin(item_areas["item"], ids) & item_areas["area"].isin(area_ids)
                       & (item_areas["share"] > 0)][["item", "area"]]
-    expl = expl.merge(author, left_on="item", right_index=True, how="left")
-    cur = counted[isin(counted["item"], ids) & counted["kind"].isin(CURATING_KINDS)][["item", "person"]]
-    cur = cur.merge(expl, on="item")
+    expl = expl.merge(expl_items[["id", "author"]].rename(columns={"id": "item"}), on="item", how="left")
+    cur = curating[["item", "person"]].merge(expl, on="item")
     cur = cur[cur["person"] != cur["author"]]
     tm_roles = set(cfg.settings.taste_maker_roles)
     by_role = cur["person"].map(people["inferred_role"]).isin(tm_roles).to_numpy()
@@ -96,7 +97,7 @@ def explorations(cfg, expl_items: pd.DataFrame, history: pd.DataFrame, counted: 
     done = cur.loc[by_role | steers, ["item", "area"]].drop_duplicates().assign(curated=True)
     expl = expl.merge(done, on=["item", "area"], how="left")
     expl["curated"] = expl["curated"].fillna(False).astype(bool)
-    expl = expl.merge(expl_items.rename(columns={"id": "item"}), on="item", how="left")
+    expl = expl.merge(expl_items[["id", "title", "url"]].rename(columns={"id": "item"}), on="item", how="left")
     return expl.sort_values(["area", "item"], ignore_index=True)[cols]
 
 

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from .vectors import map_distinct, positions
 
 TOL = 1e-9
 WEEK = pd.Timedelta(days=7)
@@ -19,68 +18,82 @@ def window_end(as_of: date) -> pd.Timestamp:
     return pd.Timestamp(as_of + timedelta(days=1)).tz_localize("UTC")
 
 
-def assign_weeks(activities: pd.DataFrame, end: pd.Timestamp, window_weeks: int) -> pd.DataFrame:
-    """Step 1 — keep activities with ``end - 7W days <= at < end`` and add
-    ``week = floor((end - at) / 7 days)`` (0 is the latest week).
+def week_of(at_ns: np.ndarray, end: pd.Timestamp, window_weeks: int) -> tuple[np.ndarray, np.ndarray]:
+    """Step 1 on nanosecond timestamps — which are in the window ``end - 7W days <= at < end``
+    and their ``week = floor((end - at) / 7 days)`` (0 is the latest week).
 
     The one instant ``at = end - 7W days`` is inside the window (DESIGN.md "Time")
     although the formula gives it week W; it counts in week W-1, the oldest.
+    Returns (positions in `at_ns`, their weeks).
     """
-    at = activities["at"]
-    keep = (at < end) & (at >= end - window_weeks * WEEK)
-    out = activities.loc[keep].copy()
-    out["week"] = np.minimum((end - out["at"]) // WEEK, window_weeks - 1).astype("int64")
-    return out
+    stop = end.as_unit("ns").value
+    keep = np.flatnonzero((at_ns < stop) & (at_ns >= stop - window_weeks * WEEK.value))
+    return keep, np.minimum((stop - at_ns[keep]) // WEEK.value, window_weeks - 1).astype("int64")
 
 
-def assign_weights(activities: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
-    """Step 2 — ``weight = weights[kind]``; a kind the table does not name weighs 0.
-    (Excluded actors are dropped before this, in `analyze`.)"""
-    out = activities.copy()
-    out["weight"] = map_distinct(out["kind"], lambda k: float(weights.get(k, 0.0)), dtype="float64")
-    return out
+def kind_weights(kinds, weights: dict[str, float]) -> np.ndarray:
+    """Step 2 — ``weight = weights[kind]`` for each of `kinds`; a kind the table does
+    not name weighs 0.  (Excluded actors are dropped before this.)"""
+    return np.array([float(weights.get(k, 0.0)) for k in kinds], dtype="float64")
 
 
-def weekly_fte(cfg, acts: pd.DataFrame, item_areas: pd.DataFrame, role_split: pd.DataFrame) -> pd.DataFrame:
+def _csr(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """For rows sorted by integer `keys` (< size): each key's first row and row count."""
+    counts = np.bincount(keys, minlength=size)
+    return np.cumsum(counts) - counts, counts
+
+
+def _expand(starts: np.ndarray, counts: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Join on integer keys: (left row, right row) for each right row of each left key."""
+    n = counts[keys]
+    left = np.repeat(np.arange(len(keys)), n)
+    right = np.repeat(starts[keys] - (np.cumsum(n) - n), n) + np.arange(n.sum())
+    return left, right
+
+
+def _group_sum(keys: list[np.ndarray], sizes: list[int], values: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """Sum `values` by the integer key columns (each < its size), ordered by the keys."""
+    flat = np.zeros(len(values), dtype="int64")
+    for k, n in zip(keys, sizes):
+        flat = flat * n + k
+    summed = pd.Series(values, copy=False).groupby(flat, sort=True).sum()  # compensated (Kahan) sums
+    uniq, total = summed.index.to_numpy(), summed.to_numpy()
+    out = []
+    for n in reversed(sizes):
+        out.append(uniq % n)
+        uniq = uniq // n
+    return out[::-1], total
+
+
+def weekly_fte(cfg, acts: dict, item_areas: dict, role_split: dict, sizes: dict) -> dict:
     """Step 5 — ``FTE[p,k,a,r]``: each activity adds ``c·w·area_share·role_share/T``.
 
     ``T`` is the person-week's total weight (a week with T = 0 is skipped);
     ``c = 1`` when `full_week_weight` is 0, else ``min(1, T / full_week_weight)``.
-    Columns person, week, area, role, fte.
+    Everything is integer codes (numpy arrays): `acts` has p, week, i, k, weight;
+    `item_areas` i, a, share (rows sorted by i); `role_split` i, k, r, share (rows
+    sorted by (i, k)); `sizes` the number of codes of p, week, i, k, a, r.  Returns
+    p, week, a, r, fte ordered by those codes.
     """
-    cols = ["person", "week", "area", "role", "fte"]
-    if acts.empty:
-        return pd.DataFrame({c: pd.Series(dtype="float64" if c == "fte" else "int64" if c == "week" else "str")
-                             for c in cols})
-    # work on integer codes: grouping and merging Arrow strings is what costs at scale
-    p, persons = pd.factorize(acts["person"])
-    i, items = pd.factorize(acts["item"])
-    k, kinds = pd.factorize(acts["kind"])
-    codes = pd.DataFrame({"p": p, "week": acts["week"].to_numpy(), "i": i, "k": k,
-                          "weight": acts["weight"].to_numpy(dtype="float64")})
-    agg = codes.groupby(["p", "week", "i", "k"], sort=False)["weight"].sum().reset_index()
-    total = agg.groupby(["p", "week"], sort=False)["weight"].transform("sum").to_numpy()
-    agg, total = agg[total > TOL], total[total > TOL]
+    n = sizes
+    (p, week, i, k), weight = _group_sum([acts["p"], acts["week"], acts["i"], acts["k"]],
+                                         [n["p"], n["week"], n["i"], n["k"]], acts["weight"])
+    total = pd.Series(weight, copy=False).groupby(p * n["week"] + week, sort=False).transform("sum").to_numpy()
+    ok = total > TOL
+    p, week, i, k, weight, total = p[ok], week[ok], i[ok], k[ok], weight[ok], total[ok]
     full = float(cfg.settings.full_week_weight)
     c = np.minimum(1.0, total / full) if full > 0 else 1.0
-    agg = agg.assign(base=c * agg["weight"].to_numpy() / total)
+    base = c * weight / total
 
-    a, areas = pd.factorize(item_areas["area"])
-    ia = pd.DataFrame({"i": positions(pd.Series(items), item_areas["item"]), "a": a,
-                       "a_share": item_areas["share"].to_numpy(dtype="float64")})
-    r, roles = pd.factorize(role_split["role"])
-    rs = pd.DataFrame({"i": positions(pd.Series(items), role_split["item"]),
-                       "k": positions(pd.Series(kinds), role_split["kind"]), "r": r,
-                       "r_share": role_split["share"].to_numpy(dtype="float64")})
-    agg = agg.merge(ia[ia["i"] >= 0], on="i").merge(rs[(rs["i"] >= 0) & (rs["k"] >= 0)], on=["i", "k"])
-    agg["fte"] = agg["base"] * agg["a_share"] * agg["r_share"]
-    out = agg.groupby(["p", "week", "a", "r"], as_index=False, sort=False)["fte"].sum()
-    out = pd.DataFrame({"person": np.asarray(persons, dtype=object)[out["p"].to_numpy()],
-                        "week": out["week"].to_numpy(dtype="int64"),
-                        "area": np.asarray(areas, dtype=object)[out["a"].to_numpy()],
-                        "role": np.asarray(roles, dtype=object)[out["r"].to_numpy()],
-                        "fte": out["fte"].to_numpy()})
-    return out.sort_values(["person", "week", "area", "role"], ignore_index=True)[cols]
+    row, at = _expand(*_csr(item_areas["i"], n["i"]), i)
+    row2, rt = _expand(*_csr(role_split["i"] * n["k"] + role_split["k"], n["i"] * n["k"]),
+                       i[row] * n["k"] + k[row])
+    row = row[row2]
+    at = at[row2]
+    fte = base[row] * item_areas["share"][at] * role_split["share"][rt]
+    (p, week, a, r), fte = _group_sum([p[row], week[row], item_areas["a"][at], role_split["r"][rt]],
+                                      [n["p"], n["week"], n["a"], n["r"]], fte)
+    return {"p": p, "week": week, "a": a, "r": r, "fte": fte}
 
 
 def decay(window_weeks: int, half_life: float) -> np.ndarray:
@@ -89,12 +102,13 @@ def decay(window_weeks: int, half_life: float) -> np.ndarray:
     return np.ones_like(k) if half_life <= 0 else 0.5 ** (k / half_life)
 
 
-def time_average(weekly: pd.DataFrame, window_weeks: int, half_life: float) -> pd.DataFrame:
+def time_average(weekly: dict, window_weeks: int, half_life: float, sizes: dict) -> dict:
     """Step 6 — ``fte[p,a,r] = Σ_k d_k·FTE[p,k,a,r] / Σ_{k<W} d_k`` (weeks without activity
-    count as 0).  Columns person, area, role, fte."""
+    count as 0), on the codes of `weekly_fte`.  Returns p, a, r, fte ordered by codes."""
     d = decay(window_weeks, half_life)
-    weighted = weekly.assign(fte=weekly["fte"] * d[weekly["week"].to_numpy()] / d.sum())
-    return weighted.groupby(["person", "area", "role"], as_index=False, sort=True)["fte"].sum()
+    (p, a, r), fte = _group_sum([weekly["p"], weekly["a"], weekly["r"]], [sizes["p"], sizes["a"], sizes["r"]],
+                                weekly["fte"] * d[weekly["week"]] / d.sum())
+    return {"p": p, "a": a, "r": r, "fte": fte}
 
 
 def area_fte(cfg, fte: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Series]:

@@ -14,8 +14,9 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from .analysis import Analysis, analyze, changes, item_shares
+from .analysis import Analysis, analyze, changes
 from .areas import UNMAPPED
+from .prepared import prepare
 
 
 def _r(x) -> float:
@@ -107,9 +108,9 @@ def report_dict(analysis: Analysis, change: dict | None = None) -> dict:
 def build_report(cfg, frames, as_of: date, window_weeks: int | None = None) -> dict:
     """The report JSON at `as_of`, with changes against the same report 7 days earlier."""
     window = int(window_weeks or cfg.settings.window_weeks)
-    shares = item_shares(cfg, frames, as_of, window, extra_weeks=1)
-    current = analyze(cfg, frames, as_of, window, shares=shares)
-    previous = analyze(cfg, frames, as_of - timedelta(days=7), window, shares=shares)
+    prepared = prepare(cfg, frames, as_of, window, extra_weeks=1)
+    current = analyze(cfg, frames, as_of, window, prepared=prepared)
+    previous = analyze(cfg, frames, as_of - timedelta(days=7), window, prepared=prepared)
     return report_dict(current, changes(current, previous))
 
 

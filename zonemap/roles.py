@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .areas import _values, glob_mask
-from .vectors import map_distinct, positions
+from .areas import ItemView, glob_mask
 
 _WORD_SPLIT = re.compile(r"[\W_]+")
 
@@ -58,38 +57,60 @@ def rules_for(cfg) -> list[Rule]:
     return rules
 
 
-def _item_mask(known: pd.DataFrame, column: str, values: tuple) -> np.ndarray:
+def _item_mask(view: ItemView, column: str, values: tuple) -> np.ndarray:
     """Items with a value of `column` among `values` (exact, case-insensitive)."""
     wanted = {str(v).strip().lower() for v in values}
-    rows = _values(known, column)
-    mask = np.zeros(len(known), dtype=bool)
-    mask[rows["pos"].to_numpy()[map_distinct(rows["value"], wanted.__contains__, dtype=bool)]] = True
-    return mask
+    return view.mask(column, wanted.__contains__)
 
 
-def _word_mask(known: pd.DataFrame, words: tuple) -> np.ndarray:
+def _word_mask(view: ItemView, words: tuple) -> np.ndarray:
     """Items with a label, component or issue type one of whose words is in `words`."""
-    rows = pd.concat([_values(known, c) for c in ("labels", "components", "issue_type")],
-                     ignore_index=True)
     wanted = {w.lower() for w in words}
-    hit = map_distinct(rows["value"], lambda v: not wanted.isdisjoint(_WORD_SPLIT.split(v)), dtype=bool)
-    mask = np.zeros(len(known), dtype=bool)
-    mask[rows["pos"].to_numpy()[hit]] = True
+    mask = np.zeros(len(view), dtype=bool)
+    for column in ("labels", "components", "issue_type"):
+        mask |= view.mask(column, lambda v: not wanted.isdisjoint(_WORD_SPLIT.split(v)))
     return mask
 
 
-def _path_mask(known: pd.DataFrame, patterns: tuple) -> np.ndarray:
+def _path_mask(view: ItemView, patterns: tuple) -> np.ndarray:
     """Items with at least one path matching one of the glob `patterns`."""
-    rows = known["paths"].explode().dropna()
-    mask = np.zeros(len(known), dtype=bool)
-    if rows.empty:
-        return mask
-    paths = pd.Series(rows.to_numpy(), dtype="str")
-    hit = np.zeros(len(paths), dtype=bool)
+    pos, codes, uniq = view.paths()
+    hit = np.zeros(len(uniq), dtype=bool)
     for pattern in patterns:
-        hit |= glob_mask(paths, pattern)
-    mask[rows.index.to_numpy()[hit]] = True
+        hit |= glob_mask(uniq, pattern)
+    mask = np.zeros(len(view), dtype=bool)
+    mask[pos[hit[codes]]] = True
     return mask
+
+
+def choose_rules(cfg, view: ItemView, rows: np.ndarray, kind_codes: np.ndarray, kinds) -> np.ndarray:
+    """For each (item, kind) pair — `rows` its item's row in `view` (-1: not stored),
+    `kind_codes` its kind's position in `kinds` — the index of the first matching rule
+    of `rules_for(cfg)`."""
+    stored = rows >= 0
+    at = np.where(stored, rows, 0)
+    kinds = np.asarray(kinds, dtype=object)
+    chosen = np.full(len(rows), -1)
+    for i, rule in enumerate(rules_for(cfg)):
+        match = np.isin(kinds, list(rule.kinds))[kind_codes] if rule.kinds else np.ones(len(rows), dtype=bool)
+        item_masks = [_item_mask(view, column, values)
+                      for column, values in (("labels", rule.labels), ("components", rule.components),
+                                             ("issue_type", rule.issue_types)) if values]
+        if rule.paths:
+            item_masks.append(_path_mask(view, rule.paths))
+        if rule.words:
+            item_masks.append(_word_mask(view, rule.words))
+        for m in item_masks:
+            match &= stored & m[at] if len(view) else np.zeros(len(rows), bool)
+        chosen[(chosen < 0) & match] = i
+    return chosen
+
+
+def rule_table(cfg) -> pd.DataFrame:
+    """The role split of each rule of `rules_for(cfg)`: columns rule, role, share (> 0)."""
+    return pd.DataFrame([(i, role, float(share)) for i, r in enumerate(rules_for(cfg))
+                         for role, share in r.shares.items() if share > 0],
+                        columns=["rule", "role", "share"])
 
 
 def role_shares(cfg, pairs: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
@@ -99,29 +120,7 @@ def role_shares(cfg, pairs: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     labels, components, issue type or paths.
     """
     pairs = pairs[["item", "kind"]].drop_duplicates().reset_index(drop=True)
-    found = positions(items["id"], pd.unique(pairs["item"]))
-    known = items.iloc[found[found >= 0]].reset_index(drop=True)
-    pos = positions(known["id"], pairs["item"])
-    stored = pos >= 0
-    rules = rules_for(cfg)
-    chosen = np.full(len(pairs), -1)
-    for i, rule in enumerate(rules):
-        match = np.ones(len(pairs), dtype=bool)
-        if rule.kinds:
-            match &= pairs["kind"].isin(set(rule.kinds)).to_numpy()
-        item_masks = []
-        for column, values in (("labels", rule.labels), ("components", rule.components),
-                               ("issue_type", rule.issue_types)):
-            if values:
-                item_masks.append(_item_mask(known, column, values))
-        if rule.paths:
-            item_masks.append(_path_mask(known, rule.paths))
-        if rule.words:
-            item_masks.append(_word_mask(known, rule.words))
-        for m in item_masks:
-            match &= stored & m[np.where(stored, pos, 0)] if len(known) else np.zeros(len(pairs), bool)
-        chosen[(chosen < 0) & match] = i
-    table = pd.DataFrame([(i, role, float(share)) for i, r in enumerate(rules)
-                          for role, share in r.shares.items() if share > 0],
-                         columns=["rule", "role", "share"])
-    return pairs.assign(rule=chosen).merge(table, on="rule")[["item", "kind", "role", "share"]]
+    view, rows = ItemView.of(items, pairs["item"])
+    kind_codes, kinds = pd.factorize(pairs["kind"])
+    chosen = choose_rules(cfg, view, rows, kind_codes, kinds)
+    return pairs.assign(rule=chosen).merge(rule_table(cfg), on="rule")[["item", "kind", "role", "share"]]

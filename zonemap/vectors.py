@@ -40,3 +40,20 @@ def map_distinct(values, func: Callable[[object], object], dtype=object) -> np.n
     out = np.array([func(u) for u in uniq] + [None], dtype=object)
     res = out[codes]
     return res if dtype is object else res.astype(dtype)
+
+
+def decode(uniques, codes) -> pd.api.extensions.ExtensionArray:
+    """The strings ``uniques[codes]`` as a pandas string array (code -1: missing)."""
+    return pd.array(np.asarray(uniques, dtype=object), dtype="str").take(np.asarray(codes), allow_fill=True)
+
+
+def sorted_codes(values) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, uniques)`` of non-missing strings with `uniques` sorted, so that ordering
+    by code is ordering by value (missing values get -1)."""
+    arr = np.asarray(values, dtype=object)
+    ok = np.array([isinstance(v, str) for v in arr], dtype=bool)
+    text = arr[ok].astype(str)
+    uniq = np.unique(text)
+    codes = np.full(len(arr), -1, dtype="int64")
+    codes[ok] = np.searchsorted(uniq, text)
+    return codes, uniq.astype(object)

@@ -1,0 +1,156 @@
+"""What the analyses of one report share, computed once (issue #2 "Speed").
+
+`prepare` takes the widest span the analyses need (the window plus `extra_weeks`
+earlier weeks) and keeps its non-excluded activities as integer codes with their
+weights (steps 1-2 inputs), the items they touch in one `ItemView` (each list
+column split once), steps 3-4 per item and per (item, kind), which items are
+explorations and who opened each, and a memo of people resolution.  `analyze`
+then selects its window by time and works on codes; `build_report` prepares once
+for its two analyses.  A `Prepared` is tied to the config it was made with (areas,
+role rules, weights, exclusions, exploration labels, people).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from .areas import UNMAPPED, ItemView, view_shares
+from .coverage import exploration_mask, openers
+from .fte import WEEK, kind_weights, window_end
+from .resolve import excluded_mask, exclusion_regex, resolve_people
+from .roles import choose_rules, rule_table
+from .vectors import isin, sorted_codes
+
+
+def _time_ns(at: pd.Series) -> np.ndarray:
+    """Nanoseconds since the epoch (UTC) of a datetime column."""
+    return pd.to_datetime(at, utc=True).dt.as_unit("ns").array.asi8
+
+
+def _by(keys: np.ndarray, columns: dict) -> dict:
+    """`columns` (numpy arrays) reordered by `keys`, stably."""
+    order = np.argsort(keys, kind="stable")
+    return {name: values[order] for name, values in columns.items()}
+
+
+@dataclass
+class Prepared:
+    """The shared part of the analyses of one span (see the module docstring)."""
+
+    cfg: object
+    frames: object
+    end: pd.Timestamp           # exclusive end of the span
+    weeks: int                  # its length in weeks
+    rows: np.ndarray            # positions in frames.activities of the span's non-excluded activities
+    at: np.ndarray              # their times, ns since the epoch
+    item: np.ndarray            # codes into item_ids
+    kind: np.ndarray            # codes into kinds
+    actor: np.ndarray           # codes into actors
+    weight: np.ndarray          # step 2
+    item_ids: np.ndarray        # distinct item ids (object)
+    kinds: np.ndarray           # distinct kinds (object)
+    actors: np.ndarray          # distinct actors of the span and of the explorations' history (object)
+    item_areas: pd.DataFrame    # step 3: item, area, share for every item of the span
+    area_rows: np.ndarray       # item code of each item_areas row
+    shares_by_item: dict        # step 3 as codes sorted by item: i, a, share
+    areas: np.ndarray           # area names, sorted (codes a)
+    roles_by_pair: dict         # step 4 as codes sorted by (item, kind): i, k, r, share
+    roles: np.ndarray           # role names, sorted (codes r)
+    explore: np.ndarray         # per item code: an exploration
+    titles: pd.DataFrame        # per item code: title, url (missing when not stored)
+    opener: np.ndarray          # per item code: actor code of whoever opened it (-1: not an exploration)
+    history_item: np.ndarray    # the explorations' non-excluded activities of any date: item codes
+    history_actor: np.ndarray   # ... and actor codes (frames.activities order)
+    _known: set = field(default_factory=set, repr=False)
+    _people: dict = field(default_factory=dict, repr=False)
+
+    def covers(self, end: pd.Timestamp, window_weeks: int) -> bool:
+        """Whether a window of `window_weeks` ending at `end` lies inside the span."""
+        return end <= self.end and end - window_weeks * WEEK >= self.end - self.weeks * WEEK
+
+    def people(self, actors: np.ndarray, extra: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """`resolve.resolve_people` for these actor codes, computed once per distinct input.
+
+        An actor that is an identity record or a declared identity is already a node of
+        the resolution, so only the other actors (in order) and `extra` decide the result.
+        """
+        names = self.actors[actors]
+        key = (tuple(a for a in names if a not in self._known), tuple(extra))
+        if key not in self._people:
+            cfg = self.cfg
+            self._people[key] = resolve_people(cfg, self.frames.identities, names,
+                                               exclusion_regex(cfg.settings.exclude_actors), extra)
+        return self._people[key]
+
+
+def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -> Prepared:
+    """The shared work for analyses whose windows lie in the `window_weeks + extra_weeks`
+    weeks ending the day after `as_of`."""
+    end, weeks = window_end(as_of), int(window_weeks) + int(extra_weeks)
+    acts = frames.activities
+    exclude = exclusion_regex(cfg.settings.exclude_actors)
+    at = _time_ns(acts["at"])
+    stop = end.as_unit("ns").value
+    span = (at < stop) & (at >= stop - weeks * WEEK.value)
+    kept = ~excluded_mask(acts["actor"], exclude).to_numpy()
+    rows = np.flatnonzero(span & kept)
+    item, item_ids = pd.factorize(acts["item"].take(rows))
+    kind, kinds = pd.factorize(acts["kind"].take(rows))
+    item_ids, kinds = np.asarray(item_ids, dtype=object), np.asarray(kinds, dtype=object)
+
+    view, view_row = ItemView.of(frames.items, item_ids)
+    shares = view_shares(cfg, view)
+    item_of_view = np.flatnonzero(view_row >= 0)[np.argsort(view_row[view_row >= 0])]
+    strangers = np.flatnonzero(view_row < 0)
+    # per item: the view's shares, then strangers as unmapped (the order `area_shares` gives)
+    i_codes = np.concatenate([item_of_view[shares["pos"].to_numpy(dtype="int64")], strangers])
+    per_item = pd.DataFrame({"i": i_codes,
+                             "area": np.concatenate([shares["area"].to_numpy(dtype=object),
+                                                     np.full(len(strangers), UNMAPPED, dtype=object)]),
+                             "share": np.concatenate([shares["share"].to_numpy(dtype="float64"),
+                                                      np.ones(len(strangers))])})
+    per_item = per_item.groupby(["i", "area"], as_index=False, sort=False)["share"].sum()
+    area_rows = per_item["i"].to_numpy(dtype="int64")
+    a_codes, areas = sorted_codes(per_item["area"].to_numpy(dtype=object))
+    item_areas = pd.DataFrame({"item": pd.array(item_ids[area_rows], dtype="str"),
+                               "area": pd.array(per_item["area"].to_numpy(dtype=object), dtype="str"),
+                               "share": per_item["share"].to_numpy(dtype="float64")})
+
+    pair_key, pairs = pd.factorize(item.astype("int64") * len(kinds) + kind)
+    pair_i, pair_k = pairs // max(len(kinds), 1), pairs % max(len(kinds), 1)
+    chosen = choose_rules(cfg, view, view_row[pair_i], pair_k, kinds)
+    split = pd.DataFrame({"pair": np.arange(len(pairs)), "rule": chosen}).merge(rule_table(cfg), on="rule")
+    r_codes, roles = sorted_codes(split["role"].to_numpy(dtype=object))
+    pair_rows = split["pair"].to_numpy(dtype="int64")
+
+    explore = np.zeros(len(item_ids), dtype=bool)
+    explore[item_of_view] = exploration_mask(cfg, view)
+    titles = view.frame[["title", "url"]].reindex(np.where(view_row >= 0, view_row, -1)).reset_index(drop=True)
+    on_expl = np.flatnonzero(isin(acts["item"], item_ids[explore]) & kept)  # openers may predate the span
+    history = acts.take(on_expl)
+    actor, actors = pd.factorize(pd.concat([acts["actor"].take(rows), history["actor"]], ignore_index=True))
+    actors = np.asarray(actors, dtype=object)
+    history_item = pd.Index(item_ids).get_indexer(history["item"])
+    opener = np.full(len(item_ids), -1, dtype="int64")
+    if len(history):
+        first = openers(history)
+        opener[pd.Index(item_ids).get_indexer(first.index)] = pd.Index(actors).get_indexer(first.to_numpy())
+
+    known = set(frames.identities["id"].dropna()) | {i for p in cfg.people for i in p.identities}
+    return Prepared(
+        cfg=cfg, frames=frames, end=end, weeks=weeks, rows=rows, at=at[rows], item=item.astype("int64"),
+        kind=kind.astype("int64"), actor=actor[: len(rows)].astype("int64"),
+        weight=kind_weights(kinds, cfg.weights)[kind], item_ids=item_ids, kinds=kinds, actors=actors,
+        item_areas=item_areas, area_rows=area_rows,
+        shares_by_item=_by(area_rows, {"i": area_rows, "a": a_codes,
+                                       "share": per_item["share"].to_numpy(dtype="float64")}),
+        areas=areas,
+        roles_by_pair=_by(pair_i[pair_rows] * len(kinds) + pair_k[pair_rows],
+                          {"i": pair_i[pair_rows], "k": pair_k[pair_rows], "r": r_codes,
+                           "share": split["share"].to_numpy(dtype="float64")}),
+        roles=roles, explore=explore, titles=titles, opener=opener,
+        history_item=history_item, history_actor=actor[len(rows):].astype("int64"), _known=known)
