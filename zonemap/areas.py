@@ -16,6 +16,8 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 import pathspec
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .config import split_repo_prefix
 from .vectors import positions
@@ -45,6 +47,19 @@ def _compile(pattern: str) -> re.Pattern | None:
     return regex
 
 
+def _hits(paths: pa.Array, regex: re.Pattern) -> np.ndarray:
+    """Which of `paths` (an Arrow string array) `regex` matches: Arrow's RE2 engine for
+    the plain patterns pathspec writes, Python's for anything RE2 refuses."""
+    if not regex.flags & ~re.UNICODE:
+        try:
+            return pc.match_substring_regex(paths, regex.pattern).fill_null(False).to_numpy(zero_copy_only=False)
+        except pa.ArrowInvalid:
+            pass
+    with warnings.catch_warnings():  # pathspec's regex has a named group; we only test for a match
+        warnings.simplefilter("ignore", UserWarning)
+        return pd.Series(paths, dtype="str").str.contains(regex).fillna(False).to_numpy(dtype=bool)
+
+
 def glob_mask(paths: pd.Series, pattern: str) -> np.ndarray:
     """Which of `paths` a CODEOWNERS pattern matches (``**`` crosses ``/``, ``*`` does
     not, a pattern without ``/`` matches at any depth, a leading ``/`` anchors, a
@@ -52,9 +67,7 @@ def glob_mask(paths: pd.Series, pattern: str) -> np.ndarray:
     regex = _compile(pattern)
     if regex is None or paths.empty:
         return np.zeros(len(paths), dtype=bool)
-    with warnings.catch_warnings():  # pathspec's regex has a named group; we only test for a match
-        warnings.simplefilter("ignore", UserWarning)
-        return paths.astype("str").str.contains(regex).to_numpy(dtype=bool)
+    return _hits(pa.array(paths.astype("str").to_numpy(dtype=object), type=pa.string()), regex)
 
 
 def _flatten(col: np.ndarray, lists: bool) -> tuple[np.ndarray, list]:
@@ -152,27 +165,33 @@ def path_rules(cfg) -> list[tuple[str, str | None, str]]:
 
 def _path_winners(cfg, view: ItemView) -> np.ndarray:
     """For each path of the view (`ItemView.paths` order), the area of the LAST
-    matching path rule, or None."""
+    matching path rule, or None.  A rule for one repo is only tried on that repo's paths."""
     pos, codes, uniq = view.paths()
     rules = path_rules(cfg)
-    winners = np.full(len(uniq), None, dtype=object)
     if not rules or not len(pos):
-        return winners[codes]
+        return np.full(len(pos), None, dtype=object)
     repo = view.frame["repo"].to_numpy(dtype=object)
     repo_codes, repos = pd.factorize(np.array([r.lower() if isinstance(r, str) else "" for r in repo],
                                               dtype=object))
-    if not any(rule_repo is not None for _, rule_repo, _ in rules):  # the winner depends on the path only
-        for area, _, pattern in rules:
-            winners[glob_mask(uniq, pattern)] = area
-        return winners[codes]
     pair_codes, pairs = pd.factorize(codes * len(repos) + repo_codes[pos])
-    pair_paths, pair_repos = pairs // len(repos), repos[pairs % len(repos)]
+    pair_paths, pair_repos = pairs // len(repos), np.asarray(repos, dtype=object)[pairs % len(repos)]
+    subsets = {}  # repo (None: all) -> (pairs of that repo, their distinct paths, path of each pair)
+
+    def subset(rule_repo):
+        if rule_repo not in subsets:
+            where = np.arange(len(pairs)) if rule_repo is None else np.flatnonzero(pair_repos == rule_repo)
+            inverse, distinct = pd.factorize(pair_paths[where])
+            subsets[rule_repo] = (where, pa.array(uniq.to_numpy(dtype=object)[distinct], type=pa.string()),
+                                  inverse)
+        return subsets[rule_repo]
+
     winners = np.full(len(pairs), None, dtype=object)
     for area, rule_repo, pattern in rules:
-        hit = glob_mask(uniq, pattern)[pair_paths]
-        if rule_repo is not None:
-            hit &= pair_repos == rule_repo.lower()
-        winners[hit] = area
+        regex = _compile(pattern)
+        if regex is None:
+            continue
+        where, distinct, inverse = subset(rule_repo.lower() if rule_repo is not None else None)
+        winners[where[_hits(distinct, regex)[inverse]]] = area
     return winners[pair_codes]
 
 

@@ -50,10 +50,10 @@ def decode(uniques, codes) -> pd.api.extensions.ExtensionArray:
 def sorted_codes(values) -> tuple[np.ndarray, np.ndarray]:
     """``(codes, uniques)`` of non-missing strings with `uniques` sorted, so that ordering
     by code is ordering by value (missing values get -1)."""
-    arr = np.asarray(values, dtype=object)
-    ok = np.array([isinstance(v, str) for v in arr], dtype=bool)
-    text = arr[ok].astype(str)
-    uniq = np.unique(text)
-    codes = np.full(len(arr), -1, dtype="int64")
-    codes[ok] = np.searchsorted(uniq, text)
-    return codes, uniq.astype(object)
+    codes, uniq = pd.factorize(np.asarray(values, dtype=object))
+    uniq = np.asarray(uniq, dtype=object)
+    order = np.argsort(uniq.astype(str), kind="stable")
+    rank = np.empty(len(uniq) + 1, dtype="int64")
+    rank[order] = np.arange(len(uniq))
+    rank[-1] = -1
+    return rank[codes], uniq[order]
