@@ -21,7 +21,7 @@ from .fte import area_fte, person_roles, time_average, week_of, weekly_fte, wind
 from .graph import build_graph, suggest
 from .prepared import Prepared, prepare
 from .resolve import exclusion_regex
-from .vectors import decode, isin, sorted_codes
+from .vectors import decode, isin
 
 @dataclass
 class Analysis:
@@ -117,9 +117,7 @@ def analyze(cfg, frames, as_of: date, window_weeks: int | None = None, *,
     in_expl = np.zeros(len(prep.item_ids), dtype=bool)
     in_expl[expl_codes] = True
     history = prep.history_actor[in_expl[prep.history_item]]                    # authors may predate the window
-    identities, people = prep.people(pd.unique(np.concatenate([u, history])), extra)
-    person_of = dict(zip(identities["identity"], identities["person"]))
-    p_of_actor, persons = sorted_codes([person_of.get(x) for x in prep.actors])
+    identities, people, p_of_actor, persons = prep.people(pd.unique(np.concatenate([u, history])), extra)
     p = p_of_actor[u]
 
     counted_items = np.zeros(len(prep.item_ids), dtype=bool)

@@ -70,12 +70,18 @@ def glob_mask(paths: pd.Series, pattern: str) -> np.ndarray:
     return _hits(pa.array(paths.astype("str").to_numpy(dtype=object), type=pa.string()), regex)
 
 
+_SEQUENCES = (list, tuple, np.ndarray)
+
+
 def _flatten(col: np.ndarray, lists: bool) -> tuple[np.ndarray, list]:
-    """(item position, value) of every value of a list column (or of a scalar one)."""
+    """(item position, value) of every value of a list column (or of a scalar one);
+    a value of a list column that is not a list counts as no values."""
     if not lists:
         return np.arange(len(col)), col
-    seqs = [v if isinstance(v, (list, tuple, np.ndarray)) else () for v in col]
-    return np.repeat(np.arange(len(col)), [len(v) for v in seqs]), list(chain.from_iterable(seqs))
+    if not set(map(type, col)) <= set(_SEQUENCES):
+        col = np.array([v if isinstance(v, _SEQUENCES) else () for v in col] + [None], dtype=object)[:-1]
+    lengths = np.fromiter(map(len, col), dtype="int64", count=len(col))
+    return np.repeat(np.arange(len(col)), lengths), list(chain.from_iterable(col))
 
 
 class ItemView:
@@ -110,7 +116,7 @@ class ItemView:
         lower-cased distinct values (missing values are left out)."""
         if column not in self._cache:
             col = self.frame[column].to_numpy(dtype=object)
-            lists = any(isinstance(v, (list, tuple, np.ndarray)) for v in col[:64])
+            lists = any(isinstance(v, _SEQUENCES) for v in col[:64])
             pos, flat = _flatten(col, lists)
             # normalise each distinct value once, on plain objects (building Arrow strings costs more)
             codes, uniq = pd.factorize(np.asarray(flat, dtype=object))
@@ -170,9 +176,9 @@ def _path_winners(cfg, view: ItemView) -> np.ndarray:
     rules = path_rules(cfg)
     if not rules or not len(pos):
         return np.full(len(pos), None, dtype=object)
-    repo = view.frame["repo"].to_numpy(dtype=object)
-    repo_codes, repos = pd.factorize(np.array([r.lower() if isinstance(r, str) else "" for r in repo],
-                                              dtype=object))
+    repo_codes, repos = pd.factorize(view.frame["repo"].to_numpy(dtype=object))
+    lower = [r.lower() for r in repos]
+    repo_codes, repos = pd.factorize(np.array(lower + [""], dtype=object)[repo_codes])  # missing: ""
     pair_codes, pairs = pd.factorize(codes * len(repos) + repo_codes[pos])
     pair_paths, pair_repos = pairs // len(repos), np.asarray(repos, dtype=object)[pairs % len(repos)]
     subsets = {}  # repo (None: all) -> (pairs of that repo, their distinct paths, path of each pair)

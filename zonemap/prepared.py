@@ -20,7 +20,7 @@ import pandas as pd
 
 from .areas import UNMAPPED, ItemView, view_shares
 from .coverage import exploration_mask, openers
-from .fte import WEEK, kind_weights, window_end
+from .fte import WEEK, by_key, kind_weights, window_end
 from .resolve import excluded_mask, exclusion_regex, resolve_people
 from .roles import choose_rules, rule_table
 from .vectors import isin, sorted_codes
@@ -29,12 +29,6 @@ from .vectors import isin, sorted_codes
 def _time_ns(at: pd.Series) -> np.ndarray:
     """Nanoseconds since the epoch (UTC) of a datetime column."""
     return pd.to_datetime(at, utc=True).dt.as_unit("ns").array.asi8
-
-
-def _by(keys: np.ndarray, columns: dict) -> dict:
-    """`columns` (numpy arrays) reordered by `keys`, stably."""
-    order = np.argsort(keys, kind="stable")
-    return {name: values[order] for name, values in columns.items()}
 
 
 @dataclass
@@ -56,9 +50,9 @@ class Prepared:
     actors: np.ndarray          # distinct actors of the span and of the explorations' history (object)
     item_areas: pd.DataFrame    # step 3: item, area, share for every item of the span
     area_rows: np.ndarray       # item code of each item_areas row
-    shares_by_item: dict        # step 3 as codes sorted by item: i, a, share
+    shares_by_item: dict        # step 3 as codes, `fte.by_key` on the item code: a, share
     areas: np.ndarray           # area names, sorted (codes a)
-    roles_by_pair: dict         # step 4 as codes sorted by (item, kind): i, k, r, share
+    roles_by_pair: dict         # step 4 as codes, `fte.by_key` on item·len(kinds) + kind: r, share
     roles: np.ndarray           # role names, sorted (codes r)
     explore: np.ndarray         # per item code: an exploration
     titles: pd.DataFrame        # per item code: title, url (missing when not stored)
@@ -72,18 +66,24 @@ class Prepared:
         """Whether a window of `window_weeks` ending at `end` lies inside the span."""
         return end <= self.end and end - window_weeks * WEEK >= self.end - self.weeks * WEEK
 
-    def people(self, actors: np.ndarray, extra: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """`resolve.resolve_people` for these actor codes, computed once per distinct input.
+    def people(self, actors: np.ndarray, extra: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray,
+                                                                   np.ndarray]:
+        """`resolve.resolve_people` for these actor codes, computed once per distinct input,
+        with each actor code's person as a code into the sorted person ids (-1: none).
 
         An actor that is an identity record or a declared identity is already a node of
         the resolution, so only the other actors (in order) and `extra` decide the result.
+        Returns (identities, people, person code of each actor code, person ids).
         """
         names = self.actors[actors]
         key = (tuple(a for a in names if a not in self._known), tuple(extra))
         if key not in self._people:
             cfg = self.cfg
-            self._people[key] = resolve_people(cfg, self.frames.identities, names,
-                                               exclusion_regex(cfg.settings.exclude_actors), extra)
+            identities, people = resolve_people(cfg, self.frames.identities, names,
+                                                exclusion_regex(cfg.settings.exclude_actors), extra)
+            where = pd.Index(identities["identity"]).get_indexer(self.actors)
+            person = np.append(identities["person"].to_numpy(dtype=object), None)[where]
+            self._people[key] = (identities, people, *sorted_codes(person))
         return self._people[key]
 
 
@@ -120,7 +120,7 @@ def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -
                                "area": pd.array(per_item["area"].to_numpy(dtype=object), dtype="str"),
                                "share": per_item["share"].to_numpy(dtype="float64")})
 
-    pair_key, pairs = pd.factorize(item.astype("int64") * len(kinds) + kind)
+    _, pairs = pd.factorize(item.astype("int64") * len(kinds) + kind)
     pair_i, pair_k = pairs // max(len(kinds), 1), pairs % max(len(kinds), 1)
     chosen = choose_rules(cfg, view, view_row[pair_i], pair_k, kinds)
     split = pd.DataFrame({"pair": np.arange(len(pairs)), "rule": chosen}).merge(rule_table(cfg), on="rule")
@@ -146,11 +146,10 @@ def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -
         kind=kind.astype("int64"), actor=actor[: len(rows)].astype("int64"),
         weight=kind_weights(kinds, cfg.weights)[kind], item_ids=item_ids, kinds=kinds, actors=actors,
         item_areas=item_areas, area_rows=area_rows,
-        shares_by_item=_by(area_rows, {"i": area_rows, "a": a_codes,
-                                       "share": per_item["share"].to_numpy(dtype="float64")}),
+        shares_by_item=by_key(area_rows, len(item_ids), {"a": a_codes,
+                                                         "share": per_item["share"].to_numpy(dtype="float64")}),
         areas=areas,
-        roles_by_pair=_by(pair_i[pair_rows] * len(kinds) + pair_k[pair_rows],
-                          {"i": pair_i[pair_rows], "k": pair_k[pair_rows], "r": r_codes,
-                           "share": split["share"].to_numpy(dtype="float64")}),
+        roles_by_pair=by_key(pairs[pair_rows], len(item_ids) * len(kinds),
+                             {"r": r_codes, "share": split["share"].to_numpy(dtype="float64")}),
         roles=roles, explore=explore, titles=titles, opener=opener,
         history_item=history_item, history_actor=actor[len(rows):].astype("int64"), _known=known)
