@@ -75,14 +75,41 @@ class StoreError(Exception):
     """The store could not be opened or written; one line for the user."""
 
 
-def _row(record: Record) -> dict:
-    row = record.model_dump(exclude={"type"})
-    for key, value in row.items():
-        if isinstance(value, datetime):
-            row[key] = int(value.timestamp())
-        elif key in LIST_COLUMNS and isinstance(value, list):
-            row[key] = json.dumps(value, ensure_ascii=False)
-    return row
+_json_list = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _epoch(value: datetime | None) -> int | None:
+    return None if value is None else int(value.timestamp())
+
+
+def _list(value: list[str]) -> str:
+    return _json_list(value) if value else "[]"
+
+
+# one row tuple per record, in the table's column order (the bulk upsert's hot path)
+ROW_OF = {
+    Item: lambda r: (r.id, r.source, r.kind, r.title, r.url, r.repo, r.project, _list(r.labels),
+                     _list(r.components), r.epic, r.issue_type, _list(r.paths), int(r.draft), r.state,
+                     _epoch(r.created_at), _epoch(r.updated_at)),
+    Activity: lambda r: (r.id, r.item, r.kind, r.actor, int(r.at.timestamp())),
+    Identity: lambda r: (r.id, r.name, r.email),
+    Component: lambda r: (r.id, r.project, r.name, r.lead),
+}
+
+
+def _upsert_sql(table: Table) -> str:
+    """INSERT ... ON CONFLICT DO UPDATE, positional; identities keep known names and emails."""
+    names = [c.name for c in table.columns]
+    keys = [c.name for c in table.primary_key.columns]
+    if table is identities:  # a payload without a name or email must not erase the known one
+        sets = [f"{n} = COALESCE(excluded.{n}, {table.name}.{n})" for n in names if n not in keys]
+    else:
+        sets = [f"{n} = excluded.{n}" for n in names if n not in keys]
+    return (f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(sets)}")
+
+
+UPSERT_SQL = {table: _upsert_sql(table) for table in TABLE_OF.values()}
 
 
 def _now() -> str:
@@ -132,32 +159,22 @@ class Store:
         self.engine.dispose()
 
     # -- writing -------------------------------------------------------------------
-    def _upsert_rows(self, conn, table: Table, rows: list[dict]) -> None:
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start:start + CHUNK]
-            stmt = sqlite_insert(table)
-            if table is identities:
-                # a payload that lacks a name or email must not erase the one already known
-                update = {c.name: func.coalesce(stmt.excluded[c.name], c) for c in table.columns if not c.primary_key}
-            else:
-                update = {c.name: stmt.excluded[c.name] for c in table.columns if not c.primary_key}
-            stmt = stmt.on_conflict_do_update(index_elements=list(table.primary_key.columns), set_=update)
-            conn.execute(stmt, chunk)
-
     def _write(self, conn, records: Iterable[Record]) -> Counter:
         """Upsert records in a connection's transaction, in order (the last with an id wins)."""
         counts: Counter = Counter()
-        pending: dict[Table, list[dict]] = {t: [] for t in TABLE_OF.values()}
+        pending: dict[type, list[tuple]] = {t: [] for t in TABLE_OF}
         for record in records:
-            table = TABLE_OF[type(record)]
-            pending[table].append(_row(record))
-            counts[record.type] += 1
-            if len(pending[table]) >= CHUNK:
-                self._upsert_rows(conn, table, pending[table])
-                pending[table] = []
-        for table, rows in pending.items():
+            rtype = type(record)
+            rows = pending[rtype]
+            rows.append(ROW_OF[rtype](record))
+            if len(rows) >= CHUNK:
+                conn.exec_driver_sql(UPSERT_SQL[TABLE_OF[rtype]], rows)
+                counts[record.type] += len(rows)
+                pending[rtype] = []
+        for rtype, rows in pending.items():
             if rows:
-                self._upsert_rows(conn, table, rows)
+                conn.exec_driver_sql(UPSERT_SQL[TABLE_OF[rtype]], rows)
+                counts[rtype.model_fields["type"].default] += len(rows)
         if counts:
             self._bump_version(conn)
         return counts
