@@ -27,10 +27,18 @@ def _text(x):
     return None if x is None or (isinstance(x, float) and pd.isna(x)) else x
 
 
-def _gap_entry(row) -> dict:
-    if row.type == "role_gap":
-        return {"type": "role_gap", "role": row.role, "fte": _r(row.fte), "min": _r(row.min)}
-    return {"type": row.type}
+def _gap_entry(row: dict) -> dict:
+    if row["type"] == "role_gap":
+        return {"type": "role_gap", "role": row["role"], "fte": _r(row["fte"]), "min": _r(row["min"])}
+    return {"type": row["type"]}
+
+
+def _by_area(frame: pd.DataFrame, entry) -> dict[str, list]:
+    """``{area: [entry(row), ...]}`` over the rows of `frame` (plain dicts), in row order."""
+    out: dict[str, list] = {}
+    for row in frame.to_dict("records"):
+        out.setdefault(row["area"], []).append(entry(row))
+    return out
 
 
 def _runs(frame: pd.DataFrame, key: str, name: str) -> dict[str, dict[str, float]]:
@@ -53,19 +61,17 @@ def report_dict(analysis: Analysis, change: dict | None = None) -> dict:
                 .groupby("area", sort=False).head(5), "area", "person")
     by_person = _runs(mapped.sort_values(["person", "fte", "area"], ascending=[True, False, True]),
                       "person", "area")
-    gaps = {a: [_gap_entry(r) for r in g.itertuples(index=False)]
-            for a, g in analysis.gaps.groupby("area", sort=False)}
-    tms = {a: g for a, g in analysis.taste_makers.groupby("area", sort=False)}
+    gaps = _by_area(analysis.gaps, _gap_entry)
+    tms = _by_area(analysis.taste_makers, lambda t: {"id": t["person"], "fte": _r(t["fte"]),
+                                                     "present": bool(t["present"]),
+                                                     **({"source": "jira"} if t["origin"] == "jira" else {})})
 
     areas = []
     for row in analysis.areas.itertuples(index=False):
-        tm_rows = tms.get(row.id, analysis.taste_makers.iloc[0:0])
         areas.append({
             "id": row.id, "name": row.name, "stage": _text(row.stage), "active": bool(row.active),
             "fte": _r(row.fte), "fte_by_role": {r: _r(getattr(row, f"fte_{r}")) for r in roles},
-            "taste_makers": [{"id": t.person, "fte": _r(t.fte), "present": bool(t.present),
-                              **({"source": "jira"} if t.origin == "jira" else {})}
-                             for t in tm_rows.itertuples(index=False)],
+            "taste_makers": tms.get(row.id, []),
             "gaps": gaps.get(row.id, []),
             "score": _r(row.score),
             "bus_factor": None if pd.isna(row.bus_factor) else int(row.bus_factor),
@@ -75,7 +81,10 @@ def report_dict(analysis: Analysis, change: dict | None = None) -> dict:
 
     steer = analysis.taste_makers
     area_order = {a.id: i for i, a in enumerate(cfg.areas)}
-    steers = {p: sorted(set(g["area"]), key=area_order.get) for p, g in steer.groupby("person")}
+    steers: dict[str, set] = {}
+    for person, area in zip(steer["person"].tolist(), steer["area"].tolist()):
+        steers.setdefault(person, set()).add(area)
+    steers = {p: sorted(areas, key=area_order.get) for p, areas in steers.items()}
     people = []
     for pid, row in zip(analysis.people.index, analysis.people.to_dict("records")):
         people.append({
