@@ -9,7 +9,6 @@ Exit status: 0 done, 1 failed (a source failed, the store could not be written),
 from __future__ import annotations
 
 import functools
-import os
 import sys
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -20,7 +19,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from connectors.records import ACTIVITY_KINDS, ReadStats, RecordError, read_records, write_records
+from connectors.records import ReadStats, RecordError, read_records, write_records
 
 from .config import Config, ConfigError, check_warnings, load_config, resolve_store_url
 from .store import Store, StoreError
