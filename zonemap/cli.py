@@ -262,7 +262,7 @@ def sync_cmd(
             raise UsageProblem(f"{cfg.path}: --source {s}: no [{s}] section in the config")
     store = _store(cfg)
     with sync_progress(err) as progress:
-        outcome = run_sync(cfg, store, sources, full=full, progress=progress, options={"wait": wait})
+        outcome = run_sync(cfg, store, sources, full=full, progress=progress, options={"wait": wait, "debug": _ctx().debug})
     for line in summary_lines(outcome):
         out.print(line, markup=False)
     for line in outcome.errors:

@@ -33,13 +33,16 @@ def client_options(gh: GithubConfig, options: dict[str, Any]) -> ClientOptions:
     )
 
 
-def _quiet_pygithub() -> None:
+def _quiet_pygithub(debug: bool = False) -> None:
     """PyGithub logs each retry at INFO through a handler bound to stderr at import time;
-    keep only warnings, through logging's last-resort handler (the current stderr)."""
+    keep only warnings, through logging's last-resort handler (the current stderr), unless
+    `--debug` asks to see the retries."""
     logger = logging.getLogger("github")
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
-    logger.setLevel(logging.WARNING)
+    logger.setLevel(logging.INFO if debug else logging.WARNING)
+    if debug:
+        logger.addHandler(logging.StreamHandler())
 
 
 def _token(gh: GithubConfig) -> str:
@@ -80,7 +83,7 @@ def batches(cfg: Config, store: Store, full: bool = False, progress: Any = None,
         raise SourceError("no [github] section in the config")
     if not gh.repos and not gh.org:
         raise SourceError("[github] names no repos and no org; add repos = [\"owner/name\"] or org = \"name\"")
-    _quiet_pygithub()
+    _quiet_pygithub(bool((options or {}).get("debug")))
     client = make_client(_token(gh), client_options(gh, options or {}))
     api = Api(client)
     try:
