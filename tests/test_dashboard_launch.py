@@ -90,3 +90,30 @@ def test_free_port_skips_a_taken_port():
         taken.listen()
         port = taken.getsockname()[1]
         assert launch.free_port(port) != port
+
+
+def test_zonemap_demo_serves_without_a_terminal(tmp_path):
+    """`zonemap demo` as `make demo` runs it: no terminal on stdin, browser opening on.
+    Streamlit must not stop at its first-run e-mail prompt; the page must answer."""
+    import subprocess
+    import time
+    import urllib.request
+
+    port = launch.free_port(8700)
+    env = {**os.environ, "BROWSER": "true", "HOME": str(tmp_path)}  # `true URL`: a browser that does nothing
+    exe = os.path.join(os.path.dirname(sys.executable), "zonemap")
+    proc = subprocess.Popen([exe, "--db", str(tmp_path / "demo.db"), "demo", "--port", str(port)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline, status = time.monotonic() + 120, None
+        while time.monotonic() < deadline and proc.poll() is None and status != 200:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as resp:
+                    status = resp.status
+            except OSError:
+                time.sleep(0.5)
+        assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
+        assert status == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -14,6 +14,10 @@ import os
 import socket
 import subprocess
 import sys
+import threading
+import time
+import urllib.request
+import webbrowser
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -122,10 +126,14 @@ def free_port(preferred: int = DEFAULT_PORT, tries: int = 50) -> int:
     raise OSError(f"no free port in {preferred}-{preferred + tries - 1}; pass --port")
 
 
-def streamlit_command(port: int, open_browser: bool, extra_args: Iterable[str] = ()) -> list[str]:
-    """The ``streamlit run`` command line for the dashboard on ``port``."""
+def streamlit_command(port: int, open_browser: bool = False, extra_args: Iterable[str] = ()) -> list[str]:
+    """The ``streamlit run`` command line for the dashboard on ``port``.
+
+    Always headless: a non-headless first run asks for an e-mail address on the terminal
+    (and fails without one); zonemap opens the browser itself once the server answers.
+    """
     return [sys.executable, "-m", "streamlit", "run", str(dashboard_script()),
-            "--server.port", str(port), "--server.headless", "false" if open_browser else "true",
+            "--server.port", str(port), "--server.headless", "true",
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
             "--client.toolbarMode", "viewer",
             *extra_args]
@@ -137,8 +145,25 @@ def run_dashboard(config_path: str | Path, db: str | Path, port: int | None = No
     """Run the dashboard on ``db`` with ``config_path`` until interrupted; the exit status."""
     port = port or free_port()
     env = {**os.environ, "ZONEMAP_CONFIG": str(Path(config_path).resolve()), "ZONEMAP_DB": str(db)}
-    echo(f"zonemap dashboard: http://localhost:{port}  (Ctrl-C stops it)")
+    url = f"http://localhost:{port}"
+    echo(f"zonemap dashboard: {url}  (Ctrl-C stops it)")
     try:
-        return subprocess.call(streamlit_command(port, open_browser, extra_args), env=env)
+        proc = subprocess.Popen(streamlit_command(port, open_browser, extra_args), env=env)
+        if open_browser:
+            threading.Thread(target=_open_when_up, args=(url, proc), daemon=True).start()
+        return proc.wait()
     except KeyboardInterrupt:
         return 0
+
+
+def _open_when_up(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    """Open the default browser on ``url`` once the server's health check answers."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    webbrowser.open(url)
+                    return
+        except OSError:
+            time.sleep(0.5)
