@@ -28,6 +28,10 @@ def demo(monkeypatch, demo_db):
     return open_app
 
 
+def shown_markdown(at) -> list[str]:
+    return [m.value for m in at.markdown]
+
+
 def frame_of(at, column: str):
     """The first dataframe on the page that has ``column``."""
     return next(df.value for df in at.dataframe if column in df.value.columns)
@@ -151,6 +155,9 @@ def test_data_view_shows_unmapped_work_and_merge_hints(demo):
     assert any(f.startswith(("k8s", "terraform", "docs", "scripts", ".github")) for f in folders["folder"])
     hints = frame_of(at, "suggested_person_or_identity")
     assert len(hints) > 0
+    # identities merged into a declared person by email are not called undeclared people
+    assert any("joined a declared person through a shared email" in t and "**1** undeclared person " in t
+               for t in shown_markdown(at))
 
 
 def test_thresholds_in_the_sidebar_change_the_gaps(demo):

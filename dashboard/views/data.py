@@ -102,8 +102,12 @@ def identities(ctx: ui.Ctx) -> None:
     declared = cfg.identity_owner()
     active = set(ctx.an.people.index[ctx.an.people["fte"] > 0])
     loose = resolved[~resolved["identity"].isin(declared.keys()) & resolved["person"].isin(active)]
-    st.markdown(f"**{len(loose):,}** identities with activity in the window belong to no `[[people]]` entry; "
-                "each counts as a person of its own.")
+    joined = loose["person"].isin(cfg.person_ids())
+    own_people = loose.loc[~joined, "person"].nunique()
+    st.markdown(f"**{len(loose):,}** identities with activity in the window are not listed under `[[people]]`: "
+                f"**{int(joined.sum()):,}** joined a declared person through a shared email, the other "
+                f"{int((~joined).sum()):,} make **{own_people:,}** undeclared "
+                f"{'person' if own_people == 1 else 'people'} of their own.")
     idents = loading.frames(ctx.source.store_url, ctx.version,
                             *loading.window_bounds(ctx.view.as_of, ctx.view.window)).identities
     hints = hints_for(ctx.source, ctx.version, idents, cfg)
