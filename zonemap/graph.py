@@ -39,26 +39,31 @@ def suggest(cfg, fte_pa: pd.DataFrame, people: pd.DataFrame, steer: pd.DataFrame
     role is in `taste_maker_roles` (not the area's own taste-makers), ranked by
     ``(fte[p,a] + 0.5·Σ_{b≠a} fte[p,b]·J(a,b)) / (1 + areas p already steers)``;
     only positive values; ties by person id."""
+    if not gap_areas:
+        return {}
     area_ids = [a.id for a in cfg.areas]
+    column = {a: j for j, a in enumerate(area_ids)}
+    cols = [column[a] for a in gap_areas]
     matrix = fte_matrix(fte_pa, area_ids)
     j = jaccard(matrix)
     np.fill_diagonal(j, 0.0)
-    raw = matrix.to_numpy() + 0.5 * matrix.to_numpy() @ j
+    values = matrix.to_numpy()
+    raw = values[:, cols] + 0.5 * values @ j[:, cols]  # only the gap areas' columns are needed
     steering = steer.groupby("person")["area"].nunique().reindex(matrix.index, fill_value=0)
-    scores = pd.DataFrame(raw / (1.0 + steering.to_numpy()[:, None]), index=matrix.index, columns=area_ids)
-    roles = people["inferred_role"].reindex(scores.index)
-    scores = scores[roles.isin(set(cfg.settings.taste_maker_roles)).to_numpy()]
-    ids = scores.index.to_numpy(dtype=object)
-    owned = np.zeros(scores.shape, dtype=bool)  # owned[p, a]: p already steers a
+    scores = raw / (1.0 + steering.to_numpy()[:, None])
+    keep_rows = people["inferred_role"].reindex(matrix.index).isin(set(cfg.settings.taste_maker_roles)).to_numpy()
+    scores = scores[keep_rows]
+    ids = matrix.index.to_numpy(dtype=object)[keep_rows]
+    owned = np.zeros(scores.shape, dtype=bool)  # owned[p, g]: p already steers the g-th gap area
     rows = positions(pd.Series(ids, dtype="str"), steer["person"])
-    cols = positions(pd.Series(area_ids, dtype="str"), steer["area"])
-    ok = (rows >= 0) & (cols >= 0)
-    owned[rows[ok], cols[ok]] = True
-    column = {a: j for j, a in enumerate(area_ids)}
+    gap_col = {a: g for g, a in enumerate(gap_areas)}
+    at = np.array([gap_col.get(a, -1) for a in steer["area"]], dtype="int64")
+    ok = (rows >= 0) & (at >= 0)
+    owned[rows[ok], at[ok]] = True
     out = {}
-    for area in gap_areas:
-        values = scores[area].to_numpy()
-        keep = (values > TOL) & ~owned[:, column[area]]
+    for g, area in enumerate(gap_areas):
+        values = scores[:, g]
+        keep = (values > TOL) & ~owned[:, g]
         order = np.lexsort((ids[keep], -values[keep]))[:limit]
         out[area] = [(str(p), float(s)) for p, s in zip(ids[keep][order], values[keep][order])]
     return out

@@ -23,7 +23,7 @@ from .coverage import exploration_mask, openers
 from .fte import WEEK, by_key, kind_weights, window_end
 from .resolve import excluded_mask, exclusion_regex, resolve_people
 from .roles import choose_rules, rule_table
-from .vectors import isin, sorted_codes
+from .vectors import decode, isin, sorted_codes
 
 
 def _time_ns(at: pd.Series) -> np.ndarray:
@@ -98,26 +98,24 @@ def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -
     span = (at < stop) & (at >= stop - weeks * WEEK.value)
     kept = ~excluded_mask(acts["actor"], exclude).to_numpy()
     rows = np.flatnonzero(span & kept)
-    item, item_ids = pd.factorize(acts["item"].take(rows))
+    item, item_index = pd.factorize(acts["item"].take(rows))
     kind, kinds = pd.factorize(acts["kind"].take(rows))
-    item_ids, kinds = np.asarray(item_ids, dtype=object), np.asarray(kinds, dtype=object)
+    item_ids, kinds = np.asarray(item_index, dtype=object), np.asarray(kinds, dtype=object)
+    item_index = pd.Index(item_index)
 
-    view, view_row = ItemView.of(frames.items, item_ids)
+    view, view_row = ItemView.of(frames.items, item_index)
     shares = view_shares(cfg, view)
     item_of_view = np.flatnonzero(view_row >= 0)[np.argsort(view_row[view_row >= 0])]
     strangers = np.flatnonzero(view_row < 0)
     # per item: the view's shares, then strangers as unmapped (the order `area_shares` gives)
-    i_codes = np.concatenate([item_of_view[shares["pos"].to_numpy(dtype="int64")], strangers])
-    per_item = pd.DataFrame({"i": i_codes,
-                             "area": np.concatenate([shares["area"].to_numpy(dtype=object),
-                                                     np.full(len(strangers), UNMAPPED, dtype=object)]),
-                             "share": np.concatenate([shares["share"].to_numpy(dtype="float64"),
-                                                      np.ones(len(strangers))])})
-    per_item = per_item.groupby(["i", "area"], as_index=False, sort=False)["share"].sum()
-    area_rows = per_item["i"].to_numpy(dtype="int64")
-    a_codes, areas = sorted_codes(per_item["area"].to_numpy(dtype=object))
-    item_areas = pd.DataFrame({"item": pd.array(item_ids[area_rows], dtype="str"),
-                               "area": pd.array(per_item["area"].to_numpy(dtype=object), dtype="str"),
+    a_codes, areas = sorted_codes(np.concatenate([shares["area"].to_numpy(dtype=object),
+                                                  np.full(len(strangers), UNMAPPED, dtype=object)]))
+    per_item = pd.DataFrame({"i": np.concatenate([item_of_view[shares["pos"].to_numpy(dtype="int64")], strangers]),
+                             "a": a_codes, "share": np.concatenate([shares["share"].to_numpy(dtype="float64"),
+                                                                    np.ones(len(strangers))])})
+    per_item = per_item.groupby(["i", "a"], as_index=False, sort=False)["share"].sum()
+    area_rows, a_codes = per_item["i"].to_numpy(dtype="int64"), per_item["a"].to_numpy(dtype="int64")
+    item_areas = pd.DataFrame({"item": item_index.take(area_rows).array, "area": decode(areas, a_codes),
                                "share": per_item["share"].to_numpy(dtype="float64")})
 
     _, pairs = pd.factorize(item.astype("int64") * len(kinds) + kind)
@@ -130,15 +128,15 @@ def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -
     explore = np.zeros(len(item_ids), dtype=bool)
     explore[item_of_view] = exploration_mask(cfg, view)
     titles = view.frame[["title", "url"]].reindex(np.where(view_row >= 0, view_row, -1)).reset_index(drop=True)
-    on_expl = np.flatnonzero(isin(acts["item"], item_ids[explore]) & kept)  # openers may predate the span
+    on_expl = np.flatnonzero(isin(acts["item"], item_index[explore]) & kept)  # openers may predate the span
     history = acts.take(on_expl)
     actor, actors = pd.factorize(pd.concat([acts["actor"].take(rows), history["actor"]], ignore_index=True))
     actors = np.asarray(actors, dtype=object)
-    history_item = pd.Index(item_ids).get_indexer(history["item"])
+    history_item = item_index.get_indexer(history["item"])
     opener = np.full(len(item_ids), -1, dtype="int64")
     if len(history):
         first = openers(history)
-        opener[pd.Index(item_ids).get_indexer(first.index)] = pd.Index(actors).get_indexer(first.to_numpy())
+        opener[item_index.get_indexer(first.index)] = pd.Index(actors).get_indexer(first.to_numpy())
 
     known = set(frames.identities["id"].dropna()) | {i for p in cfg.people for i in p.identities}
     return Prepared(
