@@ -147,7 +147,7 @@ def analyze(cfg, frames, as_of: date, window_weeks: int | None = None, *,
     curating = np.isin(prep.kinds, CURATING_KINDS)[k] & in_expl[i]
     expl = explorations(cfg, expl_items, _frame({"item": pd.array(prep.item_ids[i[curating]], dtype="str"),
                                                  "person": decode(persons, p[curating])}),
-                        item_areas, people, steer)
+                        prep.item_areas[in_expl[prep.area_rows]], people, steer)
     gaps = find_gaps(cfg, totals, active, area_role, taste_makers, expl)                  # step 10
     score_by_area = score(cfg, totals, active, area_role, gaps)                            # step 11
     bus = bus_factor(fte_pa, totals, active)                                               # step 12

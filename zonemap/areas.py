@@ -47,9 +47,17 @@ def _compile(pattern: str) -> re.Pattern | None:
     return regex
 
 
+_LITERAL_DIR = re.compile(r"\^((?:[A-Za-z0-9_/]|\\[-.])+/)")  # "^src/billing/": a plain prefix
+
+
 def _hits(paths: pa.Array, regex: re.Pattern) -> np.ndarray:
-    """Which of `paths` (an Arrow string array) `regex` matches: Arrow's RE2 engine for
-    the plain patterns pathspec writes, Python's for anything RE2 refuses."""
+    """Which of `paths` (an Arrow string array) `regex` matches: a prefix test for the
+    ``^dir/`` patterns pathspec writes for ``dir/**``, Arrow's RE2 engine for other plain
+    patterns, Python's for anything RE2 refuses."""
+    literal = _LITERAL_DIR.fullmatch(regex.pattern)
+    if literal and not regex.flags & ~re.UNICODE:
+        return pc.starts_with(paths, literal.group(1).replace("\\", "")).fill_null(False).to_numpy(
+            zero_copy_only=False)
     if not regex.flags & ~re.UNICODE:
         try:
             return pc.match_substring_regex(paths, regex.pattern).fill_null(False).to_numpy(zero_copy_only=False)
@@ -138,7 +146,9 @@ class ItemView:
         """``(pos, code, distinct)`` of the items' paths, as stored (case kept)."""
         if "\0paths" not in self._cache:
             pos, flat = _flatten(self.frame["paths"].to_numpy(dtype=object), True)
-            codes, uniq = pd.factorize(np.asarray([str(p) for p in flat], dtype=object))
+            if not set(map(type, flat)) <= {str}:
+                flat = [str(p) for p in flat]
+            codes, uniq = pd.factorize(np.asarray(flat, dtype=object))
             self._cache["\0paths"] = (pos, codes, pd.Series(uniq, dtype="str"))
         return self._cache["\0paths"]
 
