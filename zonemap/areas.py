@@ -81,15 +81,29 @@ def glob_mask(paths: pd.Series, pattern: str) -> np.ndarray:
 _SEQUENCES = (list, tuple, np.ndarray)
 
 
-def _flatten(col: np.ndarray, lists: bool) -> tuple[np.ndarray, list]:
-    """(item position, value) of every value of a list column (or of a scalar one);
-    a value of a list column that is not a list counts as no values."""
-    if not lists:
-        return np.arange(len(col)), col
-    if not set(map(type, col)) <= set(_SEQUENCES):
+def _flatten(col: np.ndarray) -> tuple[np.ndarray, pa.Array | list]:
+    """(item position, value) of every value of a list column; a value of a list column
+    that is not a list counts as no values.  Lists of strings go through Arrow."""
+    types = set(map(type, col))
+    if types <= {*_SEQUENCES, type(None)}:
+        try:
+            arr = pa.array(col, type=pa.list_(pa.string()), from_pandas=True)
+            return pc.list_parent_indices(arr).to_numpy(), pc.list_flatten(arr)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
+    if not types <= set(_SEQUENCES):
         col = np.array([v if isinstance(v, _SEQUENCES) else () for v in col] + [None], dtype=object)[:-1]
     lengths = np.fromiter(map(len, col), dtype="int64", count=len(col))
     return np.repeat(np.arange(len(col)), lengths), list(chain.from_iterable(col))
+
+
+def _encode(values) -> tuple[np.ndarray, list]:
+    """``(codes, distinct)`` of values (an Arrow array or a sequence); missing values get -1."""
+    if isinstance(values, pa.Array):
+        enc = values.dictionary_encode()
+        return enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), enc.dictionary.to_pylist()
+    codes, uniq = pd.factorize(values if isinstance(values, pd.Series) else np.asarray(values, dtype=object))
+    return codes, list(uniq)
 
 
 class ItemView:
@@ -123,11 +137,13 @@ class ItemView:
         column), its item row and the code of its value in `distinct`, the stripped,
         lower-cased distinct values (missing values are left out)."""
         if column not in self._cache:
-            col = self.frame[column].to_numpy(dtype=object)
-            lists = any(isinstance(v, _SEQUENCES) for v in col[:64])
-            pos, flat = _flatten(col, lists)
+            col = self.frame[column]
+            if any(isinstance(v, _SEQUENCES) for v in col.iloc[:64]):
+                pos, flat = _flatten(col.to_numpy(dtype=object))
+            else:
+                pos, flat = np.arange(len(col)), col
+            codes, uniq = _encode(flat)
             # normalise each distinct value once, on plain objects (building Arrow strings costs more)
-            codes, uniq = pd.factorize(np.asarray(flat, dtype=object))
             low = np.array([str(u).strip().lower() for u in uniq], dtype=object)
             keep = codes >= 0
             self._cache[column] = (pos[keep], codes[keep], low)
@@ -145,10 +161,12 @@ class ItemView:
     def paths(self) -> tuple[np.ndarray, np.ndarray, pd.Series]:
         """``(pos, code, distinct)`` of the items' paths, as stored (case kept)."""
         if "\0paths" not in self._cache:
-            pos, flat = _flatten(self.frame["paths"].to_numpy(dtype=object), True)
-            if not set(map(type, flat)) <= {str}:
-                flat = [str(p) for p in flat]
-            codes, uniq = pd.factorize(np.asarray(flat, dtype=object))
+            pos, flat = _flatten(self.frame["paths"].to_numpy(dtype=object))
+            if isinstance(flat, pa.Array) and flat.null_count:
+                flat = flat.to_pylist()
+            if not isinstance(flat, pa.Array) and not set(map(type, flat)) <= {str}:
+                flat = [str(p) for p in flat]  # a missing path is the path "None", as it always was
+            codes, uniq = _encode(flat)
             self._cache["\0paths"] = (pos, codes, pd.Series(uniq, dtype="str"))
         return self._cache["\0paths"]
 
