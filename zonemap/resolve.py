@@ -127,8 +127,9 @@ def resolve_people(cfg, identity_records: pd.DataFrame, actors: Iterable[str],
     records = identity_records
     if exclude is not None and not records.empty:
         records = records[~excluded_mask(records["id"], exclude)]
+    record_ids, emails = records["id"].tolist(), records["email"].tolist()  # plain lists: iterating Arrow costs
     names = {}
-    for ident, name, email in records[["id", "name", "email"]].itertuples(index=False, name=None):
+    for ident, name in zip(record_ids, records["name"].tolist()):
         uf.find(ident)
         if isinstance(name, str) and name.strip() and ident not in names:
             names[ident] = name.strip()
@@ -137,7 +138,7 @@ def resolve_people(cfg, identity_records: pd.DataFrame, actors: Iterable[str],
 
     # email links: every identity with a key joins the key's group; a noreply key is github:login
     github_by_lower = {i.lower(): i for i in list(uf.parent) if i.startswith("github:")}
-    emails = dict(zip(records["id"], records["email"]))
+    emails = dict(zip(record_ids, emails))
     for ident in sorted(uf.parent):
         if ident.startswith("person:"):
             continue

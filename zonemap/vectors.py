@@ -37,7 +37,7 @@ def isin(values, allowed) -> np.ndarray:
 def map_distinct(values, func: Callable[[object], object], dtype=object) -> np.ndarray:
     """``func`` applied once per distinct value (missing values give None)."""
     codes, uniq = pd.factorize(pd.Series(values, copy=False))
-    out = np.array([func(u) for u in uniq] + [None], dtype=object)
+    out = np.array([func(u) for u in uniq.tolist()] + [None], dtype=object)
     res = out[codes]
     return res if dtype is object else res.astype(dtype)
 
