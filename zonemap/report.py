@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from .analysis import Analysis, analyze, changes
+from .analysis import Analysis, analyze, changes, paused_gc
 from .areas import UNMAPPED
 from .prepared import prepare
 
@@ -117,10 +117,11 @@ def report_dict(analysis: Analysis, change: dict | None = None) -> dict:
 def build_report(cfg, frames, as_of: date, window_weeks: int | None = None) -> dict:
     """The report JSON at `as_of`, with changes against the same report 7 days earlier."""
     window = int(window_weeks or cfg.settings.window_weeks)
-    prepared = prepare(cfg, frames, as_of, window, extra_weeks=1)
-    current = analyze(cfg, frames, as_of, window, prepared=prepared)
-    previous = analyze(cfg, frames, as_of - timedelta(days=7), window, prepared=prepared)
-    return report_dict(current, changes(current, previous))
+    with paused_gc():
+        prepared = prepare(cfg, frames, as_of, window, extra_weeks=1)
+        current = analyze(cfg, frames, as_of, window, prepared=prepared)
+        previous = analyze(cfg, frames, as_of - timedelta(days=7), window, prepared=prepared)
+        return report_dict(current, changes(current, previous))
 
 
 # -- Markdown ---------------------------------------------------------------------------
