@@ -54,12 +54,14 @@ def _expand(right: dict, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return left, rows
 
 
-def _group_sum(keys: list[np.ndarray], sizes: list[int], values: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-    """Sum `values` by the integer key columns (each < its size), ordered by the keys."""
+def _group_sum(keys: list[np.ndarray], sizes: list[int], values: np.ndarray,
+               ordered: bool = True) -> tuple[list[np.ndarray], np.ndarray]:
+    """Sum `values` by the integer key columns (each < its size), ordered by the keys
+    (else in order of first appearance)."""
     flat = np.zeros(len(values), dtype="int64")
     for k, n in zip(keys, sizes):
         flat = flat * n + k
-    summed = pd.Series(values, copy=False).groupby(flat, sort=True).sum()  # compensated (Kahan) sums
+    summed = pd.Series(values, copy=False).groupby(flat, sort=ordered).sum()  # compensated (Kahan) sums
     uniq, total = summed.index.to_numpy(), summed.to_numpy()
     out = []
     for n in reversed(sizes):
@@ -80,7 +82,7 @@ def weekly_fte(cfg, acts: dict, item_areas: dict, role_split: dict, sizes: dict)
     """
     n = sizes
     (p, week, i, k), weight = _group_sum([acts["p"], acts["week"], acts["i"], acts["k"]],
-                                         [n["p"], n["week"], n["i"], n["k"]], acts["weight"])
+                                         [n["p"], n["week"], n["i"], n["k"]], acts["weight"], ordered=False)
     total = pd.Series(weight, copy=False).groupby(p * n["week"] + week, sort=False).transform("sum").to_numpy()
     ok = total > TOL
     p, week, i, k, weight, total = p[ok], week[ok], i[ok], k[ok], weight[ok], total[ok]
