@@ -1,0 +1,127 @@
+"""The shared work of a report's analyses (`zonemap.prepared`) and the fast paths behind it
+change no result: a prepared span gives the analyses a fresh run gives, people resolution is
+reused only when it must give the same answer, list columns split the same way whatever
+they hold, and path rules keep "last match wins" through their fast paths."""
+
+from __future__ import annotations
+
+import gc
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+from analysis_helpers import AS_OF, act, config, frames, ident, item
+
+from zonemap import sample
+from zonemap.analysis import analyze
+from zonemap.areas import ItemView, _compile, area_shares, glob_mask
+from zonemap.config import load_config
+from zonemap.prepared import prepare
+from zonemap.report import build_report
+
+FRAMES = ("people", "activities", "weekly", "fte", "area_role", "areas", "taste_makers", "gaps",
+          "explorations")
+
+
+def assert_same(a, b):
+    for name in FRAMES:
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=False, rtol=1e-12)
+    pd.testing.assert_frame_equal(a.identities, b.identities)
+    key = ["item", "area"]
+    pd.testing.assert_frame_equal(a.item_areas.sort_values(key, ignore_index=True),
+                                  b.item_areas.sort_values(key, ignore_index=True))
+    assert a.suggestions.keys() == b.suggestions.keys()
+    for area, cands in a.suggestions.items():
+        assert [p for p, _ in cands] == [p for p, _ in b.suggestions[area]]
+        assert [s for _, s in cands] == pytest.approx([s for _, s in b.suggestions[area]], rel=1e-12)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    sample.generate(out, people=45, areas=20, activities=7000, weeks=30, seed=3)
+    cfg = load_config(out / sample.CONFIG_NAME)
+    from connectors.records import read_records
+    return cfg, frames(read_records(out / sample.RECORDS_NAME))
+
+
+def test_a_shared_span_gives_both_weeks_what_fresh_analyses_give(demo):
+    cfg, f = demo
+    as_of = cfg.settings.as_of
+    shared = prepare(cfg, f, as_of, 4, extra_weeks=1)
+    now, before = analyze(cfg, f, as_of, 4, prepared=shared), analyze(cfg, f, as_of - timedelta(days=7), 4,
+                                                                       prepared=shared)
+    assert_same(now, analyze(cfg, f, as_of, 4))
+    assert_same(before, analyze(cfg, f, as_of - timedelta(days=7), 4))
+    assert len(now.gaps) and len(now.explorations) and now.suggestions  # the demo exercises every step
+
+
+def test_a_span_that_does_not_hold_the_window_is_not_used(demo):
+    cfg, f = demo
+    as_of = cfg.settings.as_of
+    narrow = prepare(cfg, f, as_of, 4)  # no extra week: the week-earlier window reaches outside
+    assert not narrow.covers(pd.Timestamp(as_of, tz="UTC"), 4)
+    assert_same(analyze(cfg, f, as_of - timedelta(days=7), 4, prepared=narrow),
+                analyze(cfg, f, as_of - timedelta(days=7), 4))
+
+
+def test_people_are_resolved_again_when_an_unknown_identity_acts_in_one_week_only():
+    # bob's email identity acts only in the earlier week; it joins github:bob by email and,
+    # being the smaller id, names the person there -- but not in the later week.
+    cfg = config(areas=[{"id": "a", "repos": ["acme/web"]}])
+    records = [item("i1", repo="acme/web"), ident("github:bob", email="bob@x.org"),
+               act("i1", "github:bob", days=1), act("i1", "email:bob@x.org", days=9)]
+    f = frames(records)
+    shared = prepare(cfg, f, AS_OF, 1, extra_weeks=1)
+    now = analyze(cfg, f, AS_OF, 1, prepared=shared)
+    before = analyze(cfg, f, AS_OF - timedelta(days=7), 1, prepared=shared)
+    assert set(now.activities["person"]) == {"github:bob"}
+    assert set(before.activities["person"]) == {"email:bob@x.org"}
+    assert_same(before, analyze(cfg, f, AS_OF - timedelta(days=7), 1))
+    assert_same(now, analyze(cfg, f, AS_OF, 1))
+
+
+def test_report_leaves_the_cycle_collector_as_it_found_it(demo):
+    cfg, f = demo
+    build_report(cfg, f, cfg.settings.as_of, 2)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        analyze(cfg, f, cfg.settings.as_of, 2)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize("values, expected", [
+    ([["A", "b "], [], ["c"]], [(0, "a"), (0, "b"), (2, "c")]),                 # Arrow path
+    ([["A", None], None, ("B",), np.array(["C"], dtype=object)], [(0, "a"), (2, "b"), (3, "c")]),
+    ([["a"], "not-a-list", float("nan"), ["b"]], [(0, "a"), (3, "b")]),          # a bare string has no values
+    ([["a", 1], ["b"]], [(0, "1"), (0, "a"), (1, "b")]),                         # not all strings: Python path
+])
+def test_list_columns_split_the_same_whatever_they_hold(values, expected):
+    col = np.empty(len(values), dtype=object)
+    col[:] = values
+    view = ItemView(pd.DataFrame({"id": [f"i{n}" for n in range(len(values))], "labels": col}))
+    pos, codes, distinct = view.values("labels")
+    assert sorted(zip(pos.tolist(), distinct[codes].tolist())) == expected
+
+
+@pytest.mark.parametrize("pattern", ["src/billing/**", "a-b/c.d/**", "docs/", "/docs/", "src/*.py", "*.md",
+                                     "src/billing", "src/**/x", "src/[ab]/**"])
+def test_path_rule_fast_paths_match_what_python_regex_matches(pattern):
+    paths = pd.Series(["src/billing/a.py", "src/billing", "a-b/c.d/e", "a-b/cxd/e", "x/docs/a.md", "docs/a.md",
+                       "src/a.py", "src/a/b.py", "README.md", "src/q/x", "src/a/x.py", "src/b/y"], dtype="str")
+    regex = _compile(pattern)
+    assert glob_mask(paths, pattern).tolist() == [regex.search(p) is not None for p in paths]
+
+
+def test_last_matching_path_rule_wins_across_repo_and_plain_rules():
+    cfg = config(areas=[{"id": "web", "paths": ["acme/web:src/**"]}, {"id": "billing", "paths": ["src/billing/**"]},
+                        {"id": "api-billing", "paths": ["ACME/API:src/billing/**"]}])
+    items = [item("w1", repo="acme/web", paths=["src/billing/x.py"]), item("w2", repo="acme/web", paths=["src/y.py"]),
+             item("a1", repo="acme/api", paths=["src/billing/x.py"]), item("a2", repo="acme/api", paths=["src/y.py"])]
+    got = area_shares(cfg, frames(items).items, [i.id for i in items])
+    assert dict(zip(got["item"], got["area"])) == {"w1": "billing", "w2": "web", "a1": "api-billing",
+                                                   "a2": "(unmapped)"}
