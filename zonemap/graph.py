@@ -12,22 +12,29 @@ from .vectors import positions
 CONTRIBUTOR_MIN_FTE = 0.05
 
 
-def fte_matrix(fte_pa: pd.DataFrame, area_ids: list[str]) -> pd.DataFrame:
-    """``fte[p,a]`` as a person × area matrix over the configured areas."""
+def fte_entries(fte_pa: pd.DataFrame, area_ids: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.Index]:
+    """``fte[p,a]`` over the configured areas as sparse entries: (person row, area column,
+    fte, person ids sorted), one entry per (person, area) pair of `fte_pa`."""
     col = positions(pd.Series(area_ids, dtype="str"), fte_pa["area"])
     pa = fte_pa[col >= 0]
-    col = col[col >= 0]
     row, people = pd.factorize(pa["person"], sort=True)
-    values = np.zeros((len(people), len(area_ids)))
-    np.add.at(values, (row, col), pa["fte"].to_numpy(dtype="float64"))
-    return pd.DataFrame(values, index=pd.Index(people, name="person"), columns=area_ids)
+    return row, col[col >= 0], pa["fte"].to_numpy(dtype="float64"), pd.Index(people, name="person")
 
 
-def jaccard(matrix: pd.DataFrame) -> np.ndarray:
-    """``J(a,b)`` between the contributor sets (``fte[p,x] >= 0.05``) of every pair of areas."""
-    c = (matrix.to_numpy() >= CONTRIBUTOR_MIN_FTE - TOL).astype("float64")
-    inter = c.T @ c
-    size = c.sum(axis=0)
+def jaccard(row: np.ndarray, col: np.ndarray, fte: np.ndarray, n_areas: int) -> np.ndarray:
+    """``J(a,b)`` between the contributor sets (``fte[p,x] >= 0.05``) of every pair of areas,
+    counted exactly from the sparse entries (no dense product, no BLAS threads)."""
+    c = fte >= CONTRIBUTOR_MIN_FTE - TOL
+    row, col = row[c], col[c]
+    order = np.argsort(row, kind="stable")
+    row, col = row[order], col[order]
+    counts = np.bincount(row, minlength=row.max() + 1 if len(row) else 0)
+    starts = np.cumsum(counts) - counts
+    n = counts[row]  # each entry pairs with every entry of the same person, itself included
+    left = np.repeat(np.arange(len(row)), n)
+    right = np.repeat(starts[row] - (np.cumsum(n) - n), n) + np.arange(n.sum())
+    inter = np.bincount(col[left] * n_areas + col[right], minlength=n_areas * n_areas).reshape(n_areas, n_areas)
+    size = np.bincount(col, minlength=n_areas)
     union = size[:, None] + size[None, :] - inter
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
@@ -44,16 +51,19 @@ def suggest(cfg, fte_pa: pd.DataFrame, people: pd.DataFrame, steer: pd.DataFrame
     area_ids = [a.id for a in cfg.areas]
     column = {a: j for j, a in enumerate(area_ids)}
     cols = [column[a] for a in gap_areas]
-    matrix = fte_matrix(fte_pa, area_ids)
-    j = jaccard(matrix)
+    row, col, fte, persons = fte_entries(fte_pa, area_ids)
+    j = jaccard(row, col, fte, len(area_ids))
     np.fill_diagonal(j, 0.0)
-    values = matrix.to_numpy()
-    raw = values[:, cols] + 0.5 * values @ j[:, cols]  # only the gap areas' columns are needed
-    steering = steer.groupby("person")["area"].nunique().reindex(matrix.index, fill_value=0)
+    raw = np.zeros((len(persons), len(cols)))
+    np.add.at(raw, row, (0.5 * fte)[:, None] * j[col][:, cols])  # Σ_b over each person's entries
+    own = np.zeros((len(persons), len(area_ids)))
+    own[row, col] = fte
+    raw += own[:, cols]
+    steering = steer.groupby("person")["area"].nunique().reindex(persons, fill_value=0)
     scores = raw / (1.0 + steering.to_numpy()[:, None])
-    keep_rows = people["inferred_role"].reindex(matrix.index).isin(set(cfg.settings.taste_maker_roles)).to_numpy()
+    keep_rows = people["inferred_role"].reindex(persons).isin(set(cfg.settings.taste_maker_roles)).to_numpy()
     scores = scores[keep_rows]
-    ids = matrix.index.to_numpy(dtype=object)[keep_rows]
+    ids = persons.to_numpy(dtype=object)[keep_rows]
     owned = np.zeros(scores.shape, dtype=bool)  # owned[p, g]: p already steers the g-th gap area
     rows = positions(pd.Series(ids, dtype="str"), steer["person"])
     gap_col = {a: g for g, a in enumerate(gap_areas)}
