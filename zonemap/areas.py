@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .config import split_repo_prefix
-from .vectors import positions
+from .vectors import expand, positions
 
 UNMAPPED = "(unmapped)"
 SHARE_COLUMNS = ["item", "area", "share"]
@@ -173,23 +173,32 @@ class ItemView:
 
 def _selector_pairs(cfg, view: ItemView, selectors: list[tuple[str, str]]) -> pd.DataFrame:
     """(pos, area) pairs for items whose column values equal an area's selector values
-    (exact, case-insensitive), with share = equal split among the item's areas."""
-    frames = []
+    (exact, case-insensitive), with share = equal split among the item's areas.  Pairs
+    come in item-value order, each value's areas in config order, first occurrence kept."""
+    area_ids = np.array([a.id for a in cfg.areas] + [None], dtype=object)
+    pos_parts, area_parts = [], []
     for column, key in selectors:
-        table = pd.DataFrame([(str(v).strip().lower(), a.id) for a in cfg.areas for v in getattr(a, key)],
-                             columns=["value", "area"])
-        if table.empty:
+        wanted: dict[str, list[int]] = {}
+        for j, a in enumerate(cfg.areas):
+            for v in getattr(a, key):
+                wanted.setdefault(str(v).strip().lower(), []).append(j)
+        if not wanted:
             continue
         pos, codes, uniq = view.values(column)
-        by_code = pd.DataFrame({"code": np.arange(len(uniq)), "value": uniq}).merge(table, on="value")
-        frames.append(pd.DataFrame({"pos": pos, "code": codes}).merge(by_code[["code", "area"]], on="code")
-                      [["pos", "area"]])
-    if not frames:
-        return pd.DataFrame({"pos": pd.Series(dtype="int64"), "area": pd.Series(dtype="str"),
-                             "share": pd.Series(dtype="float64")})
-    pairs = pd.concat(frames, ignore_index=True).drop_duplicates()
-    pairs["share"] = 1.0 / pairs.groupby("pos")["area"].transform("size")
-    return pairs
+        areas_of = [wanted.get(u, []) for u in uniq]
+        counts = np.array([len(x) for x in areas_of], dtype="int64")
+        table = {"area": np.array([j for x in areas_of for j in x], dtype="int64"),
+                 "start": np.cumsum(counts) - counts, "count": counts}
+        left, right = expand(table, codes)
+        pos_parts.append(pos[left])
+        area_parts.append(table["area"][right])
+    pos = np.concatenate(pos_parts) if pos_parts else np.zeros(0, dtype="int64")
+    area = np.concatenate(area_parts) if area_parts else np.zeros(0, dtype="int64")
+    _, first = np.unique(pos * len(area_ids) + area, return_index=True)
+    first.sort()
+    pos, area = pos[first], area[first]
+    per_item = np.bincount(pos, minlength=len(view))
+    return pd.DataFrame({"pos": pos, "area": area_ids[area], "share": 1.0 / per_item[pos]})
 
 
 def path_rules(cfg) -> list[tuple[str, str | None, str]]:

@@ -8,6 +8,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from .vectors import expand
+
 
 TOL = 1e-9
 WEEK = pd.Timedelta(days=7)
@@ -37,23 +39,6 @@ def kind_weights(kinds, weights: dict[str, float]) -> np.ndarray:
     return np.array([float(weights.get(k, 0.0)) for k in kinds], dtype="float64")
 
 
-def by_key(keys: np.ndarray, size: int, columns: dict) -> dict:
-    """`columns` (numpy arrays) sorted by integer `keys` (< size), with each key's first
-    row (``start``) and row count (``count``): the form `weekly_fte` joins on."""
-    order = np.argsort(keys, kind="stable")
-    counts = np.bincount(keys, minlength=size)
-    return {**{name: values[order] for name, values in columns.items()},
-            "start": np.cumsum(counts) - counts, "count": counts}
-
-
-def _expand(right: dict, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Join on integer keys with a `by_key` table: (left row, right row) pairs."""
-    n = right["count"][keys]
-    left = np.repeat(np.arange(len(keys)), n)
-    rows = np.repeat(right["start"][keys] - (np.cumsum(n) - n), n) + np.arange(n.sum())
-    return left, rows
-
-
 def _group_sum(keys: list[np.ndarray], sizes: list[int], values: np.ndarray,
                ordered: bool = True) -> tuple[list[np.ndarray], np.ndarray]:
     """Sum `values` by the integer key columns (each < its size), ordered by the keys
@@ -76,7 +61,7 @@ def weekly_fte(cfg, acts: dict, item_areas: dict, role_split: dict, sizes: dict)
     ``T`` is the person-week's total weight (a week with T = 0 is skipped);
     ``c = 1`` when `full_week_weight` is 0, else ``min(1, T / full_week_weight)``.
     Everything is integer codes (numpy arrays): `acts` has p, week, i, k, weight;
-    `item_areas` a, share by item (`by_key` on i); `role_split` r, share by pair
+    `item_areas` a, share by item (`vectors.by_key` on i); `role_split` r, share by pair
     (`by_key` on ``i·sizes["k"] + k``); `sizes` the number of codes of p, week, i, k, a,
     r.  Returns p, week, a, r, fte ordered by those codes.
     """
@@ -90,8 +75,8 @@ def weekly_fte(cfg, acts: dict, item_areas: dict, role_split: dict, sizes: dict)
     c = np.minimum(1.0, total / full) if full > 0 else 1.0
     base = c * weight / total
 
-    row, at = _expand(item_areas, i)
-    row2, rt = _expand(role_split, i[row] * n["k"] + k[row])
+    row, at = expand(item_areas, i)
+    row2, rt = expand(role_split, i[row] * n["k"] + k[row])
     row = row[row2]
     at = at[row2]
     fte = base[row] * item_areas["share"][at] * role_split["share"][rt]

@@ -20,10 +20,10 @@ import pandas as pd
 
 from .areas import UNMAPPED, ItemView, view_shares
 from .coverage import exploration_mask, openers
-from .fte import WEEK, by_key, kind_weights, window_end
+from .fte import WEEK, kind_weights, window_end
 from .resolve import excluded_mask, exclusion_regex, resolve_people
 from .roles import choose_rules, rule_table
-from .vectors import decode, isin, sorted_codes
+from .vectors import by_key, decode, isin, sorted_codes
 
 
 def _time_ns(at: pd.Series) -> np.ndarray:
@@ -50,9 +50,9 @@ class Prepared:
     actors: np.ndarray          # distinct actors of the span and of the explorations' history (object)
     item_areas: pd.DataFrame    # step 3: item, area, share for every item of the span
     area_rows: np.ndarray       # item code of each item_areas row
-    shares_by_item: dict        # step 3 as codes, `fte.by_key` on the item code: a, share
+    shares_by_item: dict        # step 3 as codes, `vectors.by_key` on the item code: a, share
     areas: np.ndarray           # area names, sorted (codes a)
-    roles_by_pair: dict         # step 4 as codes, `fte.by_key` on item·len(kinds) + kind: r, share
+    roles_by_pair: dict         # step 4 as codes, `vectors.by_key` on item·len(kinds) + kind: r, share
     roles: np.ndarray           # role names, sorted (codes r)
     explore: np.ndarray         # per item code: an exploration
     titles: pd.DataFrame        # per item code: title, url (missing when not stored)

@@ -57,3 +57,20 @@ def sorted_codes(values) -> tuple[np.ndarray, np.ndarray]:
     rank[order] = np.arange(len(uniq))
     rank[-1] = -1
     return rank[codes], uniq[order]
+
+
+def by_key(keys: np.ndarray, size: int, columns: dict) -> dict:
+    """`columns` (numpy arrays) sorted by integer `keys` (< size), with each key's first
+    row (``start``) and row count (``count``): the form `weekly_fte` joins on."""
+    order = np.argsort(keys, kind="stable")
+    counts = np.bincount(keys, minlength=size)
+    return {**{name: values[order] for name, values in columns.items()},
+            "start": np.cumsum(counts) - counts, "count": counts}
+
+
+def expand(right: dict, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Join on integer keys with a `by_key` table: (left row, right row) pairs."""
+    n = right["count"][keys]
+    left = np.repeat(np.arange(len(keys)), n)
+    rows = np.repeat(right["start"][keys] - (np.cumsum(n) - n), n) + np.arange(n.sum())
+    return left, rows
