@@ -23,7 +23,7 @@ from .fte import area_fte, person_roles, time_average, week_of, weekly_fte, wind
 from .graph import build_graph, suggest
 from .prepared import Prepared, prepare
 from .resolve import exclusion_regex
-from .vectors import decode, isin
+from .vectors import decode, expand, isin
 
 @dataclass
 class Analysis:
@@ -162,14 +162,17 @@ def _analyze(cfg, frames, as_of: date, window_weeks: int | None, prep: Prepared 
 
     steer = assigned_taste_makers(cfg, identities, people, frames.components)
     taste_makers = presence(cfg, steer, fte_pa)                                            # step 9
-    opener = prep.opener[expl_codes]
-    expl_items = prep.titles.take(expl_codes).assign(
-        id=pd.array(prep.item_ids[expl_codes], dtype="str"),
-        author=decode(persons, np.where(opener >= 0, p_of_actor[opener], -1)))
+    left, right = expand(prep.shares_by_item, expl_codes)  # each exploration's configured areas
+    area = prep.shares_by_item["a"][right]
+    keep = prep.configured[area] & (prep.shares_by_item["share"][right] > 0)
+    item, area = expl_codes[left[keep]], area[keep]
+    opener = prep.opener[item]
+    pairs = _frame({"item": pd.array(prep.item_ids[item], dtype="str"), "area": decode(prep.areas, area),
+                    "author": decode(persons, np.where(opener >= 0, p_of_actor[opener], -1)),
+                    "title": prep.titles["title"].array.take(item), "url": prep.titles["url"].array.take(item)})
     curating = np.isin(prep.kinds, CURATING_KINDS)[k] & in_expl[i]
-    expl = explorations(cfg, expl_items, _frame({"item": pd.array(prep.item_ids[i[curating]], dtype="str"),
-                                                 "person": decode(persons, p[curating])}),
-                        prep.item_areas[in_expl[prep.area_rows]], people, steer)
+    expl = explorations(cfg, pairs, _frame({"item": pd.array(prep.item_ids[i[curating]], dtype="str"),
+                                            "person": decode(persons, p[curating])}), people, steer)
     gaps = find_gaps(cfg, totals, active, area_role, taste_makers, expl)                  # step 10
     score_by_area = score(cfg, totals, active, area_role, gaps)                            # step 11
     bus = bus_factor(fte_pa, totals, active)                                               # step 12

@@ -9,7 +9,6 @@ import pandas as pd
 from .areas import ItemView
 from .fte import TOL
 from .resolve import resolve_taste_maker
-from .vectors import isin
 
 OPENING_KINDS = ("pr_opened", "issue_opened", "jira_created")
 CURATING_KINDS = ("pr_reviewed", "pr_commented", "issue_commented", "jira_commented")
@@ -70,35 +69,29 @@ def openers(history: pd.DataFrame) -> pd.Series:
     return mine.groupby("item", sort=False)["actor"].first()
 
 
-def explorations(cfg, expl_items: pd.DataFrame, curating: pd.DataFrame, item_areas: pd.DataFrame,
-                 people: pd.DataFrame, steer: pd.DataFrame) -> pd.DataFrame:
+def explorations(cfg, pairs: pd.DataFrame, curating: pd.DataFrame, people: pd.DataFrame,
+                 steer: pd.DataFrame) -> pd.DataFrame:
     """Each exploration per area it maps to, with its author and whether it is curated.
 
-    `expl_items` has id, title, url and author (the person who opened it, see
-    `openers`); `curating` holds the window's curating activities on them (item,
-    person).  Curated = such an activity by another person who steers the area or
-    whose inferred role is in `taste_maker_roles`.  Columns item, area, author,
-    curated, title, url.
+    `pairs` has a row per exploration of the window and configured area it has a
+    positive share in: item, area, author (the person who opened it, see `openers`),
+    title, url.  `curating` holds the window's curating activities on explorations
+    (item, person).  Curated = such an activity by another person who steers the area
+    or whose inferred role is in `taste_maker_roles`.  Columns item, area, author,
+    curated, title, url, ordered by area and item.
     """
     cols = ["item", "area", "author", "curated", "title", "url"]
-    if expl_items.empty:
+    if pairs.empty:
         return pd.DataFrame({c: pd.Series(dtype=bool if c == "curated" else "str") for c in cols})
-    ids = expl_items["id"]
-    area_ids = [a.id for a in cfg.areas]
-    expl = item_areas[isin(item_areas["item"], ids) & item_areas["area"].isin(area_ids)
-                      & (item_areas["share"] > 0)][["item", "area"]]
-    expl = expl.merge(expl_items[["id", "author"]].rename(columns={"id": "item"}), on="item", how="left")
-    cur = curating[["item", "person"]].merge(expl, on="item")
+    cur = curating[["item", "person"]].merge(pairs[["item", "area", "author"]], on="item")
     cur = cur[cur["person"] != cur["author"]]
     tm_roles = set(cfg.settings.taste_maker_roles)
-    by_role = cur["person"].map(people["inferred_role"]).isin(tm_roles).to_numpy()
-    steers = (cur[["area", "person"]].merge(steer[["area", "person"]].drop_duplicates(), how="left",
-                                            indicator=True)["_merge"] == "both").to_numpy()
-    done = cur.loc[by_role | steers, ["item", "area"]].drop_duplicates().assign(curated=True)
-    expl = expl.merge(done, on=["item", "area"], how="left")
-    expl["curated"] = expl["curated"].fillna(False).astype(bool)
-    expl = expl.merge(expl_items[["id", "title", "url"]].rename(columns={"id": "item"}), on="item", how="left")
-    return expl.sort_values(["area", "item"], ignore_index=True)[cols]
+    role = dict(zip(people.index.tolist(), people["inferred_role"].tolist()))
+    steering = set(zip(steer["area"].tolist(), steer["person"].tolist()))
+    done = {(i, a) for i, a, p in zip(cur["item"].tolist(), cur["area"].tolist(), cur["person"].tolist())
+            if (a, p) in steering or role.get(p) in tm_roles}
+    curated = np.array([k in done for k in zip(pairs["item"].tolist(), pairs["area"].tolist())], dtype=bool)
+    return pairs.assign(curated=curated).sort_values(["area", "item"], ignore_index=True)[cols]
 
 
 def _cell_dict(area_role: pd.DataFrame) -> dict[tuple[str, str], float]:

@@ -52,6 +52,7 @@ class Prepared:
     area_rows: np.ndarray       # item code of each item_areas row
     shares_by_item: dict        # step 3 as codes, `vectors.by_key` on the item code: a, share
     areas: np.ndarray           # area names, sorted (codes a)
+    configured: np.ndarray      # per area code: a configured area (not "(unmapped)")
     roles_by_pair: dict         # step 4 as codes, `vectors.by_key` on item·len(kinds) + kind: r, share
     roles: np.ndarray           # role names, sorted (codes r)
     explore: np.ndarray         # per item code: an exploration
@@ -146,7 +147,7 @@ def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -
         item_areas=item_areas, area_rows=area_rows,
         shares_by_item=by_key(area_rows, len(item_ids), {"a": a_codes,
                                                          "share": per_item["share"].to_numpy(dtype="float64")}),
-        areas=areas,
+        areas=areas, configured=np.isin(areas, [a.id for a in cfg.areas]),
         roles_by_pair=by_key(pairs[pair_rows], len(item_ids) * len(kinds),
                              {"r": r_codes, "share": split["share"].to_numpy(dtype="float64")}),
         roles=roles, explore=explore, titles=titles, opener=opener,
