@@ -125,3 +125,19 @@ def test_last_matching_path_rule_wins_across_repo_and_plain_rules():
     got = area_shares(cfg, frames(items).items, [i.id for i in items])
     assert dict(zip(got["item"], got["area"])) == {"w1": "billing", "w2": "web", "a1": "api-billing",
                                                    "a2": "(unmapped)"}
+
+
+def test_prepared_work_is_used_only_for_its_frames_and_a_config_that_agrees_with_it(demo):
+    cfg, f = demo
+    as_of = cfg.settings.as_of
+    shared = prepare(cfg, f, as_of, 4, extra_weeks=1)
+    end = pd.Timestamp(as_of + timedelta(days=1), tz="UTC")
+    moved = cfg.model_copy(update={"areas": [a.model_copy(update={"taste_makers": []}) for a in cfg.areas]})
+    assert shared.serves(moved, f, end, 4)  # taste-makers are the analysis' own business
+    assert_same(analyze(moved, f, as_of, 4, prepared=shared), analyze(moved, f, as_of, 4))
+    stricter = cfg.model_copy(update={"settings": cfg.settings.model_copy(update={"exclude_actors": ["github:*"]})})
+    assert not shared.serves(stricter, f, end, 4)
+    assert_same(analyze(stricter, f, as_of, 4, prepared=shared), analyze(stricter, f, as_of, 4))
+    fewer = frames([])
+    assert not shared.serves(cfg, fewer, end, 4)
+    assert analyze(cfg, fewer, as_of, 4, prepared=shared).activities.empty

@@ -116,7 +116,9 @@ def analyze(cfg, frames, as_of: date, window_weeks: int | None = None, *,
     """Run steps 1-13 of DESIGN.md on `frames` for the window ending the day after `as_of`.
 
     `prepared` (or its older name `shares`) may give `prepare(cfg, frames, ...)` made
-    for a span that holds this window (`build_report` and what-ifs share it).
+    for a span that holds this window (`build_report` and what-ifs share it); it is used
+    only for these very frames and a config that agrees on what it read
+    (`Prepared.serves`), else the work is done afresh.
     """
     with paused_gc():
         return _analyze(cfg, frames, as_of, window_weeks, prepared or shares)
@@ -125,7 +127,7 @@ def analyze(cfg, frames, as_of: date, window_weeks: int | None = None, *,
 def _analyze(cfg, frames, as_of: date, window_weeks: int | None, prep: Prepared | None) -> Analysis:
     window = int(window_weeks or cfg.settings.window_weeks)
     end = window_end(as_of)
-    if prep is None or not prep.covers(end, window):
+    if prep is None or not prep.serves(cfg, frames, end, window):
         prep = prepare(cfg, frames, as_of, window)
     frames = prep.frames
     sel, week = week_of(prep.at, end, window)                                   # steps 1-2 (weights: prepare)

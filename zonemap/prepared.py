@@ -67,6 +67,13 @@ class Prepared:
         """Whether a window of `window_weeks` ending at `end` lies inside the span."""
         return end <= self.end and end - window_weeks * WEEK >= self.end - self.weeks * WEEK
 
+    def serves(self, cfg, frames, end: pd.Timestamp, window_weeks: int) -> bool:
+        """Whether an analysis of `frames` with `cfg` for this window may use it: the same
+        frames object, a config that agrees on everything `prepare` read (taste-makers
+        and thresholds may differ), and a window inside the span."""
+        return (frames is self.frames and self.covers(end, window_weeks)
+                and (cfg is self.cfg or prepared_inputs(cfg) == prepared_inputs(self.cfg)))
+
     def people(self, actors: np.ndarray, extra: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray,
                                                                    np.ndarray]:
         """`resolve.resolve_people` for these actor codes, computed once per distinct input,
@@ -86,6 +93,15 @@ class Prepared:
             person = np.append(identities["person"].to_numpy(dtype=object), None)[where]
             self._people[key] = (identities, people, *sorted_codes(person))
         return self._people[key]
+
+
+def prepared_inputs(cfg) -> tuple:
+    """The parts of a config `prepare` depends on (exclusions, areas without their
+    taste-makers, role rules, weights, exploration labels, people)."""
+    s = cfg.settings
+    return (tuple(s.exclude_actors), tuple(s.roles), tuple(s.exploration_labels), sorted(cfg.weights.items()),
+            [r.model_dump() for r in cfg.role_rules], [p.model_dump() for p in cfg.people],
+            [a.model_dump(exclude={"taste_makers"}) for a in cfg.areas])
 
 
 def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -> Prepared:
