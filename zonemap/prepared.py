@@ -23,7 +23,7 @@ from .coverage import exploration_mask, openers
 from .fte import WEEK, kind_weights, window_end
 from .resolve import excluded_mask, exclusion_regex, resolve_people
 from .roles import choose_rules, rule_table
-from .vectors import by_key, decode, isin, sorted_codes
+from .vectors import by_key, decode, expand, isin, sorted_codes
 
 
 def _time_ns(at: pd.Series) -> np.ndarray:
@@ -138,24 +138,28 @@ def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -
     _, pairs = pd.factorize(item.astype("int64") * len(kinds) + kind)
     pair_i, pair_k = pairs // max(len(kinds), 1), pairs % max(len(kinds), 1)
     chosen = choose_rules(cfg, view, view_row[pair_i], pair_k, kinds)
-    split = pd.DataFrame({"pair": np.arange(len(pairs)), "rule": chosen}).merge(rule_table(cfg), on="rule")
-    r_codes, roles = sorted_codes(split["role"].to_numpy(dtype=object))
-    pair_rows = split["pair"].to_numpy(dtype="int64")
+    table = rule_table(cfg)
+    r_codes, roles = sorted_codes(table["role"].to_numpy(dtype=object))
+    by_rule = by_key(table["rule"].to_numpy(dtype="int64"), int(chosen.max(initial=-1)) + 1,
+                     {"r": r_codes, "share": table["share"].to_numpy(dtype="float64")})
+    pair_rows, split = expand(by_rule, chosen)  # each pair's role split, in rule-table order
 
     explore = np.zeros(len(item_ids), dtype=bool)
     explore[item_of_view] = exploration_mask(cfg, view)
     titles = view.frame[["title", "url"]].reindex(np.where(view_row >= 0, view_row, -1)).reset_index(drop=True)
-    on_expl = np.flatnonzero(isin(acts["item"], item_index[explore]) & kept)  # openers may predate the span
+    expl_codes = np.flatnonzero(explore)
+    expl_index = pd.Index(item_index[expl_codes])
+    on_expl = np.flatnonzero(isin(acts["item"], expl_index) & kept)  # openers may predate the span
     history = acts.take(on_expl)
     actor, actors = pd.factorize(pd.concat([acts["actor"].take(rows), history["actor"]], ignore_index=True))
     actors = np.asarray(actors, dtype=object)
-    history_item = item_index.get_indexer(history["item"])
+    history_item = expl_codes[expl_index.get_indexer(history["item"])]
     opener = np.full(len(item_ids), -1, dtype="int64")
     if len(history):
         first = openers(history)
-        opener[item_index.get_indexer(first.index)] = pd.Index(actors).get_indexer(first.to_numpy())
+        opener[expl_codes[expl_index.get_indexer(first.index)]] = pd.Index(actors).get_indexer(first.to_numpy())
 
-    known = set(frames.identities["id"].dropna()) | {i for p in cfg.people for i in p.identities}
+    known = set(frames.identities["id"].dropna().tolist()) | {i for p in cfg.people for i in p.identities}
     return Prepared(
         cfg=cfg, frames=frames, end=end, weeks=weeks, rows=rows, at=at[rows], item=item.astype("int64"),
         kind=kind.astype("int64"), actor=actor[: len(rows)].astype("int64"),
@@ -165,6 +169,6 @@ def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -
                                                          "share": per_item["share"].to_numpy(dtype="float64")}),
         areas=areas, configured=np.isin(areas, [a.id for a in cfg.areas]),
         roles_by_pair=by_key(pairs[pair_rows], len(item_ids) * len(kinds),
-                             {"r": r_codes, "share": split["share"].to_numpy(dtype="float64")}),
+                             {"r": by_rule["r"][split], "share": by_rule["share"][split]}),
         roles=roles, explore=explore, titles=titles, opener=opener,
         history_item=history_item, history_actor=actor[len(rows):].astype("int64"), _known=known)
