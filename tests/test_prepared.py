@@ -141,3 +141,19 @@ def test_prepared_work_is_used_only_for_its_frames_and_a_config_that_agrees_with
     fewer = frames([])
     assert not shared.serves(cfg, fewer, end, 4)
     assert analyze(cfg, fewer, as_of, 4, prepared=shared).activities.empty
+
+
+def test_window_gaps_are_the_gaps_the_full_analysis_finds(demo):
+    from zonemap.analysis import changes, window_gaps
+
+    cfg, f = demo
+    shared = prepare(cfg, f, cfg.settings.as_of, 4, extra_weeks=1)
+    for as_of in (cfg.settings.as_of, cfg.settings.as_of - timedelta(days=7)):
+        full = analyze(cfg, f, as_of, 4, prepared=shared).gaps
+        quick = window_gaps(cfg, f, as_of, 4, prepared=shared)
+        key = ["area", "type", "role"]
+        pd.testing.assert_frame_equal(quick.sort_values(key, ignore_index=True),
+                                      full.sort_values(key, ignore_index=True))
+    now = analyze(cfg, f, cfg.settings.as_of, 4)
+    before = analyze(cfg, f, cfg.settings.as_of - timedelta(days=7), 4)
+    assert changes(now, window_gaps(cfg, f, cfg.settings.as_of - timedelta(days=7), 4)) == changes(now, before)

@@ -124,7 +124,17 @@ def analyze(cfg, frames, as_of: date, window_weeks: int | None = None, *,
         return _analyze(cfg, frames, as_of, window_weeks, prepared or shares)
 
 
-def _analyze(cfg, frames, as_of: date, window_weeks: int | None, prep: Prepared | None) -> Analysis:
+def window_gaps(cfg, frames, as_of: date, window_weeks: int | None = None, *,
+                prepared: Prepared | None = None) -> pd.DataFrame:
+    """Steps 1-10 only: the window's gaps (columns area, type, role, fte, min; config
+    order), all `changes` needs of the earlier analysis.  The same computation as
+    `analyze`, without the ranking, the suggestions and the per-activity frames."""
+    with paused_gc():
+        return _analyze(cfg, frames, as_of, window_weeks, prepared, full=False)
+
+
+def _analyze(cfg, frames, as_of: date, window_weeks: int | None, prep: Prepared | None,
+             full: bool = True) -> Analysis | pd.DataFrame:
     window = int(window_weeks or cfg.settings.window_weeks)
     end = window_end(as_of)
     if prep is None or not prep.serves(cfg, frames, end, window):
@@ -144,17 +154,11 @@ def _analyze(cfg, frames, as_of: date, window_weeks: int | None, prep: Prepared 
     identities, people, p_of_actor, persons = prep.people(pd.unique(np.concatenate([u, history])), extra)
     p = p_of_actor[u]
 
-    counted_items = np.zeros(len(prep.item_ids), dtype=bool)
-    counted_items[i] = True
-    item_areas = prep.item_areas[counted_items[prep.area_rows]].reset_index(drop=True)  # step 3 (prepare)
     sizes = {"p": len(persons), "week": window, "i": len(prep.item_ids), "k": len(prep.kinds),
              "a": len(prep.areas), "r": len(prep.roles)}
-    codes = weekly_fte(cfg, {"p": p, "week": week, "i": i, "k": k, "weight": weight},   # step 5 (4: prepare)
-                       prep.shares_by_item, prep.roles_by_pair, sizes)
-    weekly = _frame({"person": decode(persons, codes["p"]), "week": codes["week"],
-                     "area": decode(prep.areas, codes["a"]), "role": decode(prep.roles, codes["r"]),
-                     "fte": codes["fte"]})
-    codes = time_average(codes, window, float(cfg.settings.half_life_weeks), sizes)       # step 6
+    by_week = weekly_fte(cfg, {"p": p, "week": week, "i": i, "k": k, "weight": weight},  # step 5 (3-4: prepare)
+                         prep.shares_by_item, prep.roles_by_pair, sizes)
+    codes = time_average(by_week, window, float(cfg.settings.half_life_weeks), sizes)     # step 6
     fte = _frame({"person": decode(persons, codes["p"]), "area": decode(prep.areas, codes["a"]),
                   "role": decode(prep.roles, codes["r"]), "fte": codes["fte"]})
     area_role, totals, active = area_fte(cfg, fte)                                         # step 7
@@ -176,6 +180,8 @@ def _analyze(cfg, frames, as_of: date, window_weeks: int | None, prep: Prepared 
     expl = explorations(cfg, pairs, _frame({"item": pd.array(prep.item_ids[i[curating]], dtype="str"),
                                             "person": decode(persons, p[curating])}), people, steer)
     gaps = find_gaps(cfg, totals, active, area_role, taste_makers, expl)                  # step 10
+    if not full:
+        return gaps
     score_by_area = score(cfg, totals, active, area_role, gaps)                            # step 11
     bus = bus_factor(fte_pa, totals, active)                                               # step 12
     areas = _areas_table(cfg, totals, active, area_role, score_by_area, bus, expl, gaps)
@@ -185,8 +191,13 @@ def _analyze(cfg, frames, as_of: date, window_weeks: int | None, prep: Prepared 
     gap_areas = list(dict.fromkeys(gaps.loc[gaps["type"].isin(TM_GAPS), "area"]))
     suggestions = suggest(cfg, fte_pa, people, steer, gap_areas)                           # step 13
 
-    rows = prep.rows[sel]
-    acts = frames.activities.take(rows)
+    counted_items = np.zeros(len(prep.item_ids), dtype=bool)
+    counted_items[i] = True
+    item_areas = prep.item_areas[counted_items[prep.area_rows]].reset_index(drop=True)  # step 3 (prepare)
+    weekly = _frame({"person": decode(persons, by_week["p"]), "week": by_week["week"],
+                     "area": decode(prep.areas, by_week["a"]), "role": decode(prep.roles, by_week["r"]),
+                     "fte": by_week["fte"]})
+    acts = frames.activities.take(prep.rows[sel])
     activities = _frame({"id": acts["id"].array, "item": acts["item"].array, "kind": acts["kind"].array,
                          "actor": acts["actor"].array, "person": decode(persons, p), "at": acts["at"].array,
                          "week": week, "weight": weight})
@@ -197,15 +208,16 @@ def _analyze(cfg, frames, as_of: date, window_weeks: int | None, prep: Prepared 
                     suggestions=suggestions)
 
 
-def gap_keys(analysis: Analysis) -> set[tuple[str, str, str | None]]:
-    """The (area, type, role) keys of an analysis' gaps."""
-    roles = [r if isinstance(r, str) else None for r in analysis.gaps["role"]]
-    return set(zip(analysis.gaps["area"], analysis.gaps["type"], roles))
+def gap_keys(analysis: Analysis | pd.DataFrame) -> set[tuple[str, str, str | None]]:
+    """The (area, type, role) keys of an analysis' gaps (or of a gaps frame)."""
+    gaps = analysis.gaps if isinstance(analysis, Analysis) else analysis
+    roles = [r if isinstance(r, str) else None for r in gaps["role"]]
+    return set(zip(gaps["area"], gaps["type"], roles))
 
 
-def changes(current: Analysis, previous: Analysis) -> dict:
-    """Step 14 — gaps opened and closed between two analyses, keyed by (area, type, role);
-    each list ordered by area, type, role."""
+def changes(current: Analysis | pd.DataFrame, previous: Analysis | pd.DataFrame) -> dict:
+    """Step 14 — gaps opened and closed between two analyses (or their gaps frames, see
+    `window_gaps`), keyed by (area, type, role); each list ordered by area, type, role."""
     now, before = gap_keys(current), gap_keys(previous)
 
     def entries(keys):

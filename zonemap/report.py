@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from .analysis import Analysis, analyze, changes, paused_gc
+from .analysis import Analysis, analyze, changes, paused_gc, window_gaps
 from .areas import UNMAPPED
 from .prepared import prepare
 
@@ -120,7 +120,7 @@ def build_report(cfg, frames, as_of: date, window_weeks: int | None = None) -> d
     with paused_gc():
         prepared = prepare(cfg, frames, as_of, window, extra_weeks=1)
         current = analyze(cfg, frames, as_of, window, prepared=prepared)
-        previous = analyze(cfg, frames, as_of - timedelta(days=7), window, prepared=prepared)
+        previous = window_gaps(cfg, frames, as_of - timedelta(days=7), window, prepared=prepared)
         return report_dict(current, changes(current, previous))
 
 
