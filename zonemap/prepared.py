@@ -6,8 +6,8 @@ weights (steps 1-2 inputs), the items they touch in one `ItemView` (each list
 column split once), steps 3-4 per item and per (item, kind), which items are
 explorations and who opened each, and a memo of people resolution.  `analyze`
 then selects its window by time and works on codes; `build_report` prepares once
-for its two analyses.  A `Prepared` is tied to the config it was made with (areas,
-role rules, weights, exclusions, exploration labels, people).
+for its two analyses.  A `Prepared` serves only the frames it was made from and a
+config that agrees on what it read (`Prepared.serves`).
 """
 
 from __future__ import annotations
@@ -104,71 +104,80 @@ def prepared_inputs(cfg) -> tuple:
             [a.model_dump(exclude={"taste_makers"}) for a in cfg.areas])
 
 
-def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -> Prepared:
-    """The shared work for analyses whose windows lie in the `window_weeks + extra_weeks`
-    weeks ending the day after `as_of`."""
-    end, weeks = window_end(as_of), int(window_weeks) + int(extra_weeks)
-    acts = frames.activities
-    exclude = exclusion_regex(cfg.settings.exclude_actors)
-    at = _time_ns(acts["at"])
-    stop = end.as_unit("ns").value
-    span = (at < stop) & (at >= stop - weeks * WEEK.value)
-    kept = ~excluded_mask(acts["actor"], exclude).to_numpy()
-    rows = np.flatnonzero(span & kept)
-    item, item_index = pd.factorize(acts["item"].take(rows))
-    kind, kinds = pd.factorize(acts["kind"].take(rows))
-    item_ids, kinds = np.asarray(item_index, dtype=object), np.asarray(kinds, dtype=object)
-    item_index = pd.Index(item_index)
-
-    view, view_row = ItemView.of(frames.items, item_index)
+def _area_shares(cfg, view: ItemView, view_row: np.ndarray, item_index: pd.Index) -> tuple[pd.DataFrame, np.ndarray,
+                                                                                          dict, np.ndarray]:
+    """Step 3 for every item code: the item_areas frame (in `areas.area_shares` order:
+    the view's rows, then unstored items as unmapped), its rows' item codes, the same
+    as a `by_key` table of area codes, and the sorted area names."""
     shares = view_shares(cfg, view)
     item_of_view = np.flatnonzero(view_row >= 0)[np.argsort(view_row[view_row >= 0])]
     strangers = np.flatnonzero(view_row < 0)
-    # per item: the view's shares, then strangers as unmapped (the order `area_shares` gives)
     a_codes, areas = sorted_codes(np.concatenate([shares["area"].to_numpy(dtype=object),
                                                   np.full(len(strangers), UNMAPPED, dtype=object)]))
     per_item = pd.DataFrame({"i": np.concatenate([item_of_view[shares["pos"].to_numpy(dtype="int64")], strangers]),
                              "a": a_codes, "share": np.concatenate([shares["share"].to_numpy(dtype="float64"),
                                                                     np.ones(len(strangers))])})
     per_item = per_item.groupby(["i", "a"], as_index=False, sort=False)["share"].sum()
-    area_rows, a_codes = per_item["i"].to_numpy(dtype="int64"), per_item["a"].to_numpy(dtype="int64")
-    item_areas = pd.DataFrame({"item": item_index.take(area_rows).array, "area": decode(areas, a_codes),
-                               "share": per_item["share"].to_numpy(dtype="float64")})
+    rows, a_codes = per_item["i"].to_numpy(dtype="int64"), per_item["a"].to_numpy(dtype="int64")
+    share = per_item["share"].to_numpy(dtype="float64")
+    frame = pd.DataFrame({"item": item_index.take(rows).array, "area": decode(areas, a_codes), "share": share})
+    return frame, rows, by_key(rows, len(item_index), {"a": a_codes, "share": share}), areas
 
-    _, pairs = pd.factorize(item.astype("int64") * len(kinds) + kind)
+
+def _role_shares(cfg, view: ItemView, view_row: np.ndarray, item: np.ndarray, kind: np.ndarray,
+                 kinds: np.ndarray) -> tuple[dict, np.ndarray]:
+    """Step 4 once per distinct (item, kind) pair of the span: a `by_key` table of role
+    codes on ``item·len(kinds) + kind``, and the sorted role names."""
+    _, pairs = pd.factorize(item * len(kinds) + kind)
     pair_i, pair_k = pairs // max(len(kinds), 1), pairs % max(len(kinds), 1)
     chosen = choose_rules(cfg, view, view_row[pair_i], pair_k, kinds)
     table = rule_table(cfg)
     r_codes, roles = sorted_codes(table["role"].to_numpy(dtype=object))
-    by_rule = by_key(table["rule"].to_numpy(dtype="int64"), int(chosen.max(initial=-1)) + 1,
+    by_rule = by_key(table["rule"].to_numpy(dtype="int64"), int(chosen.max(initial=-1)) + 1,  # every chosen rule
                      {"r": r_codes, "share": table["share"].to_numpy(dtype="float64")})
     pair_rows, split = expand(by_rule, chosen)  # each pair's role split, in rule-table order
+    return by_key(pairs[pair_rows], len(view_row) * len(kinds),
+                  {"r": by_rule["r"][split], "share": by_rule["share"][split]}), roles
 
-    explore = np.zeros(len(item_ids), dtype=bool)
-    explore[item_of_view] = exploration_mask(cfg, view)
+
+def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -> Prepared:
+    """The shared work for analyses whose windows lie in the `window_weeks + extra_weeks`
+    weeks ending the day after `as_of`."""
+    end, weeks = window_end(as_of), int(window_weeks) + int(extra_weeks)
+    acts = frames.activities
+    at = _time_ns(acts["at"])
+    stop = end.as_unit("ns").value
+    kept = ~excluded_mask(acts["actor"], exclusion_regex(cfg.settings.exclude_actors)).to_numpy()
+    rows = np.flatnonzero((at < stop) & (at >= stop - weeks * WEEK.value) & kept)
+    item, item_index = pd.factorize(acts["item"].take(rows))
+    kind, kinds = pd.factorize(acts["kind"].take(rows))
+    item, kind, kinds = item.astype("int64"), kind.astype("int64"), np.asarray(kinds, dtype=object)
+    item_index = pd.Index(item_index)
+
+    view, view_row = ItemView.of(frames.items, item_index)
+    item_areas, area_rows, shares_by_item, areas = _area_shares(cfg, view, view_row, item_index)
+    roles_by_pair, roles = _role_shares(cfg, view, view_row, item, kind, kinds)
+
+    explore = np.zeros(len(item_index), dtype=bool)
+    explore[view_row >= 0] = exploration_mask(cfg, view)[view_row[view_row >= 0]]
     titles = view.frame[["title", "url"]].reindex(np.where(view_row >= 0, view_row, -1)).reset_index(drop=True)
     expl_codes = np.flatnonzero(explore)
     expl_index = pd.Index(item_index[expl_codes])
-    on_expl = np.flatnonzero(isin(acts["item"], expl_index) & kept)  # openers may predate the span
-    history = acts.take(on_expl)
+    history = acts.take(np.flatnonzero(isin(acts["item"], expl_index) & kept))  # openers may predate the span
     actor, actors = pd.factorize(pd.concat([acts["actor"].take(rows), history["actor"]], ignore_index=True))
     actors = np.asarray(actors, dtype=object)
-    history_item = expl_codes[expl_index.get_indexer(history["item"])]
-    opener = np.full(len(item_ids), -1, dtype="int64")
+    opener = np.full(len(item_index), -1, dtype="int64")
     if len(history):
         first = openers(history)
         opener[expl_codes[expl_index.get_indexer(first.index)]] = pd.Index(actors).get_indexer(first.to_numpy())
 
     known = set(frames.identities["id"].dropna().tolist()) | {i for p in cfg.people for i in p.identities}
     return Prepared(
-        cfg=cfg, frames=frames, end=end, weeks=weeks, rows=rows, at=at[rows], item=item.astype("int64"),
-        kind=kind.astype("int64"), actor=actor[: len(rows)].astype("int64"),
-        weight=kind_weights(kinds, cfg.weights)[kind], item_ids=item_ids, kinds=kinds, actors=actors,
-        item_areas=item_areas, area_rows=area_rows,
-        shares_by_item=by_key(area_rows, len(item_ids), {"a": a_codes,
-                                                         "share": per_item["share"].to_numpy(dtype="float64")}),
-        areas=areas, configured=np.isin(areas, [a.id for a in cfg.areas]),
-        roles_by_pair=by_key(pairs[pair_rows], len(item_ids) * len(kinds),
-                             {"r": by_rule["r"][split], "share": by_rule["share"][split]}),
-        roles=roles, explore=explore, titles=titles, opener=opener,
-        history_item=history_item, history_actor=actor[len(rows):].astype("int64"), _known=known)
+        cfg=cfg, frames=frames, end=end, weeks=weeks, rows=rows, at=at[rows], item=item, kind=kind,
+        actor=actor[: len(rows)].astype("int64"), weight=kind_weights(kinds, cfg.weights)[kind],
+        item_ids=np.asarray(item_index, dtype=object), kinds=kinds, actors=actors, item_areas=item_areas,
+        area_rows=area_rows, shares_by_item=shares_by_item, areas=areas,
+        configured=np.isin(areas, [a.id for a in cfg.areas]), roles_by_pair=roles_by_pair, roles=roles,
+        explore=explore, titles=titles, opener=opener,
+        history_item=expl_codes[expl_index.get_indexer(history["item"])],
+        history_actor=actor[len(rows):].astype("int64"), _known=known)
