@@ -3,7 +3,8 @@
 Each step is one named function in a step module (the step number is in its
 docstring): `resolve` (people, excluded actors), `fte` (steps 1, 2, 5-8), `areas`
 (step 3), `roles` (step 4), `coverage` (steps 9-12), `graph` (step 13 and the
-people/areas graph).  `analyze` wires them; `changes` is step 14.
+people/areas graph).  `analyze` wires them on the shared work of
+`prepared.prepare` (integer codes throughout); `changes` is step 14.
 """
 
 from __future__ import annotations

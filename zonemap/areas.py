@@ -2,9 +2,10 @@
 
 Works on an `ItemView`: the stored items of interest, whose list and scalar columns
 are split into values and lower-cased once per distinct value, however many steps
-ask (areas, role rules, explorations).  Selectors are merged on integer codes; path
-rules are matched one rule at a time against the distinct paths only (pathspec's
-gitignore regex, run by pandas' string engine).
+ask (areas, role rules, explorations).  Selectors are joined on integer codes; path
+rules are matched one rule at a time against the distinct paths of their repo only
+(pathspec's gitignore translation; ``dir/**`` as a prefix test, other patterns by
+Arrow's regex engine).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Steps 1, 2 and 5-8: weeks, weights, weekly FTE, its time average, area FTE and
-each person's role-time average.  All vectorised over activities."""
+each person's role-time average.  All vectorised; steps 1-6 on integer codes."""
 
 from __future__ import annotations
 
