@@ -157,3 +157,22 @@ def test_window_gaps_are_the_gaps_the_full_analysis_finds(demo):
     now = analyze(cfg, f, cfg.settings.as_of, 4)
     before = analyze(cfg, f, cfg.settings.as_of - timedelta(days=7), 4)
     assert changes(now, window_gaps(cfg, f, cfg.settings.as_of - timedelta(days=7), 4)) == changes(now, before)
+
+
+def test_path_rules_of_every_kind_interleave_with_the_last_match_winning():
+    rules = [("a", "src/**"), ("b", "*.py"), ("c", "src/billing/**"), ("d", "acme/web:docs/**"), ("e", "src/*"),
+             ("f", "acme/api:src/billing/**")]
+    cfg = config(areas=[{"id": area, "paths": [pattern]} for area, pattern in rules])
+    paths = ["src/billing/a.py", "src/x.py", "src/billing/readme", "docs/a.py", "src/readme", "src/billing",
+             "srcx/a", "docs/b.md"]
+    items = [item(f"{repo}/{n}", repo=repo, paths=[p]) for repo in ("acme/web", "acme/api") for n, p in enumerate(paths)]
+    got = area_shares(cfg, frames(items).items, [i.id for i in items])
+    got = dict(zip(got["item"], got["area"]))
+
+    def expected(repo, path):  # the last rule (in config order) whose repo and pattern match
+        hit = [area for area, raw in rules
+               if (":" not in raw or raw.split(":")[0] == repo) and _compile(raw.split(":")[-1]).search(path)]
+        return hit[-1] if hit else "(unmapped)"
+
+    assert got == {i.id: expected(i.repo, i.paths[0]) for i in items}
+    assert got["acme/web/3"] == "d" and got["acme/api/3"] == "b" and got["acme/api/0"] == "f"

@@ -51,14 +51,19 @@ def _compile(pattern: str) -> re.Pattern | None:
 _LITERAL_DIR = re.compile(r"\^((?:[A-Za-z0-9_/]|\\[-.])+/)")  # "^src/billing/": a plain prefix
 
 
+def _prefix(regex: re.Pattern) -> str | None:
+    """The plain prefix a ``^dir/`` regex (what pathspec writes for ``dir/**``) tests, or None."""
+    literal = _LITERAL_DIR.fullmatch(regex.pattern)
+    return literal.group(1).replace("\\", "") if literal and not regex.flags & ~re.UNICODE else None
+
+
 def _hits(paths: pa.Array, regex: re.Pattern) -> np.ndarray:
     """Which of `paths` (an Arrow string array) `regex` matches: a prefix test for the
-    ``^dir/`` patterns pathspec writes for ``dir/**``, Arrow's RE2 engine for other plain
-    patterns, Python's for anything RE2 refuses."""
-    literal = _LITERAL_DIR.fullmatch(regex.pattern)
-    if literal and not regex.flags & ~re.UNICODE:
-        return pc.starts_with(paths, literal.group(1).replace("\\", "")).fill_null(False).to_numpy(
-            zero_copy_only=False)
+    ``^dir/`` patterns, Arrow's RE2 engine for other plain patterns, Python's for
+    anything RE2 refuses."""
+    prefix = _prefix(regex)
+    if prefix is not None:
+        return pc.starts_with(paths, prefix).fill_null(False).to_numpy(zero_copy_only=False)
     if not regex.flags & ~re.UNICODE:
         try:
             return pc.match_substring_regex(paths, regex.pattern).fill_null(False).to_numpy(zero_copy_only=False)
@@ -207,6 +212,27 @@ def path_rules(cfg) -> list[tuple[str, str | None, str]]:
     return [(a.id, *split_repo_prefix(raw)) for a in cfg.areas for raw in a.paths]
 
 
+def _last_rules(paths: np.ndarray, rules: list[tuple[int, re.Pattern]]) -> np.ndarray:
+    """For each of `paths` (distinct strings), the index of the last of `rules` (index,
+    regex; in config order) that matches it, or -1.  The paths are sorted once, so a
+    ``dir/**`` rule is the range of paths between two binary searches."""
+    order = np.argsort(paths, kind="stable")
+    text = paths[order].astype(str)
+    last = np.full(len(paths), -1, dtype="int64")  # in sorted order
+    arrow = None
+    for index, regex in rules:
+        prefix = _prefix(regex)
+        if prefix is not None:  # the strings starting with p are those in [p, p with its last char + 1)
+            lo, hi = np.searchsorted(text, [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)])
+            last[lo:hi] = index
+        else:
+            arrow = arrow if arrow is not None else pa.array(text.tolist(), type=pa.string())
+            last[_hits(arrow, regex)] = index
+    out = np.empty_like(last)
+    out[order] = last
+    return out
+
+
 def _path_winners(cfg, view: ItemView) -> np.ndarray:
     """For each path of the view (`ItemView.paths` order), the area of the LAST
     matching path rule, or None.  A rule for one repo is only tried on that repo's paths."""
@@ -219,24 +245,19 @@ def _path_winners(cfg, view: ItemView) -> np.ndarray:
     repo_codes, repos = pd.factorize(np.array(lower + [""], dtype=object)[repo_codes])  # missing: ""
     pair_codes, pairs = pd.factorize(codes * len(repos) + repo_codes[pos])
     pair_paths, pair_repos = pairs // len(repos), np.asarray(repos, dtype=object)[pairs % len(repos)]
-    subsets = {}  # repo (None: all) -> (pairs of that repo, their distinct paths, path of each pair)
-
-    def subset(rule_repo):
-        if rule_repo not in subsets:
-            where = np.arange(len(pairs)) if rule_repo is None else np.flatnonzero(pair_repos == rule_repo)
-            inverse, distinct = pd.factorize(pair_paths[where])
-            subsets[rule_repo] = (where, pa.array(uniq.to_numpy(dtype=object)[distinct], type=pa.string()),
-                                  inverse)
-        return subsets[rule_repo]
-
-    winners = np.full(len(pairs), None, dtype=object)
-    for area, rule_repo, pattern in rules:
+    by_repo: dict[str | None, list[tuple[int, re.Pattern]]] = {}  # None: rules for every repo
+    for index, (_, rule_repo, pattern) in enumerate(rules):
         regex = _compile(pattern)
-        if regex is None:
-            continue
-        where, distinct, inverse = subset(rule_repo.lower() if rule_repo is not None else None)
-        winners[where[_hits(distinct, regex)[inverse]]] = area
-    return winners[pair_codes]
+        if regex is not None:
+            by_repo.setdefault(rule_repo.lower() if rule_repo is not None else None, []).append((index, regex))
+    paths = uniq.to_numpy(dtype=object)
+    best = np.full(len(pairs), -1, dtype="int64")
+    for rule_repo, group in by_repo.items():
+        where = np.arange(len(pairs)) if rule_repo is None else np.flatnonzero(pair_repos == rule_repo)
+        inverse, distinct = pd.factorize(pair_paths[where])
+        best[where] = np.maximum(best[where], _last_rules(paths[distinct], group)[inverse])
+    areas = np.array([area for area, _, _ in rules] + [None], dtype=object)  # index -1: no rule
+    return areas[best][pair_codes]
 
 
 def view_shares(cfg, view: ItemView) -> pd.DataFrame:
