@@ -8,7 +8,13 @@ Exit status: 0 done, 1 failed (a source failed, the store could not be written),
 
 from __future__ import annotations
 
-import functools
+import os
+
+# pyarrow's default allocator (jemalloc/mimalloc) pays dearly for first use of fresh
+# memory on small VMs; the system allocator makes a report ~0.4 s faster and leaner.
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+
+import functools  # noqa: E402
 import sys
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -204,6 +210,8 @@ def report_cmd(
         err.print(f"wrote {out_file}", markup=False)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    global _FAST_EXIT
+    _FAST_EXIT = True
 
 
 # -- check -------------------------------------------------------------------------------------
@@ -355,8 +363,21 @@ def codeowners_cmd(
     sys.stdout.write(codeowners_toml(text, repo, group.value))
 
 
+_FAST_EXIT = False  # set by commands whose process has nothing left to clean up
+
+
 def main() -> None:
-    app()
+    """The console script. After `report`, the process ends without tearing down the
+    interpreter: freeing the analysis' million objects one by one costs ~0.3 s of a
+    report's wall time and writes nothing (the store was only read)."""
+    try:
+        app()
+    except SystemExit as exc:
+        if _FAST_EXIT and exc.code in (0, None):
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
+        raise
 
 
 if __name__ == "__main__":

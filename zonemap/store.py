@@ -27,7 +27,7 @@ from connectors.records import Activity, Component, Identity, Item, Record, form
 from .frames import Frames
 from .store_read import read_window
 
-SCHEMA_VERSION = 2  # 2: times as integer epoch seconds, covering (at, item) index
+SCHEMA_VERSION = 3  # 2: integer epoch times, (at, item) index; 3: items clustered by id
 CHUNK = 5000
 LIST_COLUMNS = ("labels", "components", "paths")
 
@@ -42,6 +42,7 @@ items = Table(
     Column("paths", Text),  # JSON list
     Column("draft", Boolean), Column("state", String),
     Column("created_at", Integer), Column("updated_at", Integer),  # epoch seconds, UTC
+    sqlite_with_rowid=False,  # one B-tree keyed by id: the window's item lookups read it once
 )
 activities = Table(
     "activities", metadata,

@@ -14,6 +14,7 @@ process's other SQLite connections write.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -56,13 +57,19 @@ def _from_rows(rows: list[tuple], names: list[str]) -> pd.DataFrame:
 
 
 def _read_adbc(path: Path, bounds: tuple[int, int] | None) -> dict[str, pd.DataFrame]:
-    out = {}
-    with _adbc.connect(f"file:{path}?mode=ro") as conn, conn.cursor() as cur:
-        for name, (sql, columns, bounded) in _queries(bounds is not None).items():
+    """The four queries at once, each on its own read-only connection (the driver
+    releases the GIL while SQLite works, so the two cores share the item lookups)."""
+    def read(name: str) -> pd.DataFrame:
+        sql, columns, bounded = queries[name]
+        with _adbc.connect(f"file:{path}?mode=ro") as conn, conn.cursor() as cur:
+            cur.execute("PRAGMA busy_timeout = 30000")  # wait out a writer's checkpoint, as the store does
             cur.execute(sql, bounds if bounded else None)
             table = cur.fetch_arrow_table()
-            out[name] = table.to_pandas() if table.num_rows else _from_rows([], columns)
-    return out
+        return table.to_pandas() if table.num_rows else _from_rows([], columns)
+
+    queries = _queries(bounds is not None)
+    with ThreadPoolExecutor(max_workers=len(queries)) as pool:
+        return dict(zip(queries, pool.map(read, queries)))
 
 
 def _read_cursor(dbapi_conn, bounds: tuple[int, int] | None) -> dict[str, pd.DataFrame]:
@@ -92,6 +99,9 @@ def _finish(raw: dict[str, pd.DataFrame]) -> Frames:
 def read_window(engine, sqlite_path: Path | None, bounds: tuple[int, int] | None) -> Frames:
     """The frames of ``lo <= at < hi`` (``bounds``), or of everything when it is None."""
     if _adbc is not None and sqlite_path is not None and sqlite_path.exists():
-        return _finish(_read_adbc(sqlite_path, bounds))
+        try:
+            return _finish(_read_adbc(sqlite_path, bounds))
+        except _adbc.Error:  # e.g. a read-only folder where SQLite cannot open the WAL index
+            pass  # the stdlib reader below opens the store as the writer does
     with engine.connect() as conn:
         return _finish(_read_cursor(conn.connection.driver_connection, bounds))
