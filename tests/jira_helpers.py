@@ -6,6 +6,7 @@ import math
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from fake_jira import FakeJira, ago
 
 from zonemap.store import Store
@@ -99,3 +100,25 @@ def records(db: Path) -> list[dict]:
         return list(store.iter_records())
     finally:
         store.close()
+
+
+# -- fixtures shared by the Jira test modules (import them by name) --------------------------
+
+@pytest.fixture(params=["cloud", "dc"])
+def fake(request):
+    """A fake Jira in each mode, Cloud and Data Center."""
+    f = make_fake(request.param)
+    yield f
+    f.stop()
+
+
+def sync_runner(cli, write_config, db: Path, base_extra: str = ""):
+    """run(fake, *args, component_leads=False, token=TOKEN, extra="") -> CliRunner result of
+    `zonemap sync --source jira` with a config for `fake`; `run.db` is the store."""
+
+    def run(fake, *args, component_leads=False, token=TOKEN, extra=""):
+        text = config_text(fake, component_leads=component_leads, extra="\n".join(filter(None, [base_extra, extra])))
+        return cli("--config", write_config(text), "--db", db, "sync", "--source", "jira", *args, env=env(token))
+
+    run.db = db
+    return run

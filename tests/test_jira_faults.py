@@ -6,27 +6,13 @@ import json
 
 import pytest
 from fake_jira import ago
-from jira_helpers import TOKEN, config_text, env, expected_counts, make_fake, stored
-
-
-@pytest.fixture(params=["cloud", "dc"])
-def fake(request):
-    f = make_fake(request.param)
-    yield f
-    f.stop()
+from jira_helpers import (TOKEN, config_text, env, expected_counts, fake, make_fake, stored,  # noqa: F401 (fixture)
+                          sync_runner)
 
 
 @pytest.fixture
 def sync(cli, write_config, tmp_path):
-    db = tmp_path / "z.db"
-
-    def run(fake, *args, token=TOKEN):
-        cfg = write_config(config_text(fake, extra="max_retry_delay = 0.01\ntimeout = 5"))
-        return cli("--config", cfg, "--db", db, "sync", "--source", "jira", *args, env=env(token))
-
-    run.db = db
-    return run
-
+    return sync_runner(cli, write_config, tmp_path / "z.db", base_extra="max_retry_delay = 0.01\ntimeout = 5")
 
 def search(fake) -> str:
     return "search/jql" if fake.mode == "cloud" else "search"

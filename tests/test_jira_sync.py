@@ -8,30 +8,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fake_jira import ago
-from jira_helpers import (BIG, EMAIL, N, TOKEN, config_text, env, expected_counts, full_sync_budget,
-                          make_fake, records, stored)
+from jira_helpers import (BIG, EMAIL, N, TOKEN, config_text, env, expected_counts, fake,  # noqa: F401 (fixture)
+                          full_sync_budget, make_fake, records, stored, sync_runner)
 
 from zonemap.store import Store
 
 
-@pytest.fixture(params=["cloud", "dc"])
-def fake(request):
-    f = make_fake(request.param)
-    yield f
-    f.stop()
-
-
 @pytest.fixture
 def sync(cli, write_config, tmp_path):
-    """sync(fake, *args, component_leads=False, token=TOKEN) -> CliRunner result."""
-    db = tmp_path / "z.db"
-
-    def run(fake, *args, component_leads=False, token=TOKEN, extra=""):
-        cfg = write_config(config_text(fake, component_leads=component_leads, extra=extra))
-        return cli("--config", cfg, "--db", db, "sync", "--source", "jira", *args, env=env(token))
-
-    run.db = db
-    return run
+    return sync_runner(cli, write_config, tmp_path / "z.db")
 
 
 def test_full_sync_stores_every_kind_within_the_request_budget(fake, sync):
