@@ -28,6 +28,7 @@ ADAPTERS = {"github": "zonemap.sync_github", "jira": "zonemap.sync_jira", "git":
 class SyncOutcome:
     counts: dict[str, Counter] = field(default_factory=dict)  # source -> record counts (+ removed, batches)
     errors: list[str] = field(default_factory=list)  # one line each
+    failed: set[str] = field(default_factory=set)  # sources with at least one failed scope
     resume_at: str | None = None
 
     @property
@@ -72,6 +73,7 @@ def run_sync(cfg: Config, store: Store, sources: list[str] | None = None, *, ful
 def _failed(outcome: SyncOutcome, source: str, exc: SourceError) -> None:
     where = f"{source} {exc.scope}" if exc.scope else source
     outcome.errors.append(f"{where}: {exc}")
+    outcome.failed.add(source)
     if exc.resume_at:
         outcome.resume_at = exc.resume_at
 
@@ -87,7 +89,9 @@ def describe_counts(counts) -> str:
 def summary_lines(outcome: SyncOutcome) -> list[str]:
     lines = []
     for source, counts in outcome.counts.items():
-        text = describe_counts(counts) or "no changes"
+        text = describe_counts(counts) or ("nothing stored" if source in outcome.failed else "no changes")
+        if source in outcome.failed:
+            text += " (failed: see below)"
         if counts.get("removed"):
             text += f", {counts['removed']} items removed upstream"
         lines.append(f"{source}: {text}")
