@@ -60,6 +60,23 @@ def gap_list(ctx: ui.Ctx, areas: pd.DataFrame) -> None:
                         f"bus factor {'–' if pd.isna(row.bus_factor) else int(row.bus_factor)}]")
 
 
+def stacked_taste_makers(ctx: ui.Ctx, areas: pd.DataFrame) -> None:
+    """Zone defense spreads taste-makers: call out areas where several are present at once."""
+    tm = ctx.an.taste_makers
+    present = tm[tm["present"].astype(bool) & tm["area"].isin(areas["id"])]
+    counts = present.groupby("area")["person"].agg(list)
+    stacked = counts[counts.map(len) >= 2]
+    if stacked.empty:
+        return
+    names, area_names = ctx.person_names(), areas.set_index("id")["name"]
+    st.subheader("Taste-makers stacked on one area")
+    for area_id, people in stacked.items():
+        with st.container(border=True):
+            ui.area_link(ctx, area_id, f"{area_names.get(area_id, area_id)}: {len(people)} present taste-makers")
+            st.markdown(", ".join(ui.md_text(names.get(p, p)) for p in people)
+                        + " — zone defense would spread them: one could steer an uncovered area above.")
+
+
 def main() -> None:
     ctx = ui.context()
     st.title("Coverage")
@@ -75,6 +92,7 @@ def main() -> None:
     left, right = st.columns([5, 6], gap="large")
     with left:
         gap_list(ctx, areas)
+        stacked_taste_makers(ctx, areas)
     with right:
         st.subheader("FTE by area and role")
         st.caption("Active areas, worst first. A red frame marks a role below its threshold; "
