@@ -13,8 +13,8 @@ import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -25,6 +25,9 @@ from .graph import build_graph, suggest
 from .prepared import Prepared, prepare
 from .resolve import exclusion_regex
 from .vectors import decode, expand, isin
+
+if TYPE_CHECKING:  # networkx is imported when a graph is first built, not on the report's path
+    import networkx as nx
 
 @dataclass
 class Analysis:

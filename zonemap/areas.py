@@ -87,9 +87,19 @@ def glob_mask(paths: pd.Series, pattern: str) -> np.ndarray:
 _SEQUENCES = (list, tuple, np.ndarray)
 
 
-def _flatten(col: np.ndarray) -> tuple[np.ndarray, pa.Array | list]:
+def _is_arrow_list(col: pd.Series) -> bool:
+    """Whether a column holds Arrow lists (as `Store.load_frames` gives) rather than objects."""
+    return isinstance(col.dtype, pd.ArrowDtype) and pa.types.is_list(col.dtype.pyarrow_dtype)
+
+
+def _flatten(column: pd.Series) -> tuple[np.ndarray, pa.Array | list]:
     """(item position, value) of every value of a list column; a value of a list column
     that is not a list counts as no values.  Lists of strings go through Arrow."""
+    if _is_arrow_list(column):
+        arr = pa.array(column)
+        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        return pc.list_parent_indices(arr).to_numpy(), pc.list_flatten(arr)
+    col = column.to_numpy(dtype=object)
     types = set(map(type, col))
     if types <= {*_SEQUENCES, type(None)}:
         try:
@@ -144,8 +154,8 @@ class ItemView:
         lower-cased distinct values (missing values are left out)."""
         if column not in self._cache:
             col = self.frame[column]
-            if any(isinstance(v, _SEQUENCES) for v in col.iloc[:64]):
-                pos, flat = _flatten(col.to_numpy(dtype=object))
+            if _is_arrow_list(col) or any(isinstance(v, _SEQUENCES) for v in col.iloc[:64]):
+                pos, flat = _flatten(col)
             else:
                 pos, flat = np.arange(len(col)), col
             codes, uniq = _encode(flat)
@@ -167,7 +177,7 @@ class ItemView:
     def paths(self) -> tuple[np.ndarray, np.ndarray, pd.Series]:
         """``(pos, code, distinct)`` of the items' paths, as stored (case kept)."""
         if "\0paths" not in self._cache:
-            pos, flat = _flatten(self.frame["paths"].to_numpy(dtype=object))
+            pos, flat = _flatten(self.frame["paths"])
             if isinstance(flat, pa.Array) and flat.null_count:
                 flat = flat.to_pylist()
             if not isinstance(flat, pa.Array) and not set(map(type, flat)) <= {str}:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import networkx as nx
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from .fte import TOL
 from .vectors import positions
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 CONTRIBUTOR_MIN_FTE = 0.05
 
@@ -85,6 +89,8 @@ def build_graph(cfg, areas: pd.DataFrame, people: pd.DataFrame, fte_pa: pd.DataF
     ``person:<id>`` (kind, label, fte, role = inferred role, declared_role, team);
     an edge per person working on an area (weight = ``fte[p,a]``) or steering it
     (``taste_maker`` True, weight possibly 0)."""
+    import networkx as nx  # only the dashboard's graph needs it: kept off the report's imports
+
     g = nx.Graph()
     for row in areas.itertuples(index=False):
         state = "inactive" if not row.active else ("gap" if row.gap_count else "covered")

@@ -13,12 +13,13 @@ process's other SQLite connections write.
 
 from __future__ import annotations
 
-import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.json as pa_json
 
 from .frames import ACTIVITY_COLUMNS, COMPONENT_COLUMNS, IDENTITY_COLUMNS, ITEM_COLUMNS, Frames
 
@@ -39,12 +40,21 @@ def _select(table: str, columns: list[str], where: str = "") -> str:
     return f"SELECT {cols} FROM {table}{where}"
 
 
+# The three JSON list columns of an item come out as one line of NDJSON (text SQLite
+# only concatenates), which Arrow's JSON reader parses straight into list columns.
+_LISTS = ("'{' || " + " || ',' || ".join(f"'\"{c}\":' || COALESCE(NULLIF({c}, ''), '[]')" for c in LIST_COLUMNS)
+          + " || '}' || char(10) AS lists")
+_ITEM_SCALARS = [c for c in ITEM_COLUMNS if c not in LIST_COLUMNS]
+LIST_TYPE = pa.list_(pa.string())
+
+
 def _queries(bounded: bool) -> dict[str, tuple[str, list[str], bool]]:
     where = " WHERE at >= ? AND at < ?" if bounded else ""
     item_where = f" WHERE id IN (SELECT item FROM activities{where})" if bounded else ""
+    item_sql = _select("items", _ITEM_SCALARS, item_where).replace(" FROM items", f", {_LISTS} FROM items", 1)
     return {
         "activities": (_select("activities", ACTIVITY_COLUMNS, where), ACTIVITY_COLUMNS, bounded),
-        "items": (_select("items", ITEM_COLUMNS, item_where), ITEM_COLUMNS, bounded),
+        "items": (item_sql, [*_ITEM_SCALARS, "lists"], bounded),
         "identities": (_select("identities", IDENTITY_COLUMNS), IDENTITY_COLUMNS, False),
         "components": (_select("components", COMPONENT_COLUMNS), COMPONENT_COLUMNS, False),
     }
@@ -87,13 +97,30 @@ def _finish(raw: dict[str, pd.DataFrame]) -> Frames:
         for col in frame.columns:
             if col in TIME_COLUMNS:
                 frame[col] = pd.to_datetime(frame[col], unit="s", utc=True).astype("datetime64[us, UTC]")
-            elif col not in NUMERIC_COLUMNS and col not in LIST_COLUMNS and col not in ("id", "title"):
+            elif col not in NUMERIC_COLUMNS and col not in ("id", "title", "lists"):
                 frame[col] = frame[col].replace("", np.nan) if len(frame) else frame[col]
+    lists = _parse_lists(its.pop("lists"))
     for col in LIST_COLUMNS:
-        values = its[col].to_numpy(dtype=object)
-        its[col] = json.loads("[" + ",".join(v or "[]" for v in values) + "]") if len(values) else []
+        its[col] = pd.Series(pd.arrays.ArrowExtensionArray(lists.column(col)), index=its.index)
+    its = its[ITEM_COLUMNS]
     its["draft"] = its["draft"].fillna(0).astype(bool)
     return Frames(items=its, activities=acts, identities=raw["identities"], components=raw["components"])
+
+
+def _parse_lists(lines: pd.Series) -> pa.Table:
+    """The list columns of the items, Arrow lists of strings, from their NDJSON lines:
+    the lines' text is one contiguous Arrow buffer, handed to the JSON reader as is."""
+    schema = pa.schema([(c, LIST_TYPE) for c in LIST_COLUMNS])
+    if not len(lines):
+        return schema.empty_table()
+    text = pa.array(lines, type=pa.large_string(), from_pandas=True)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    offsets = np.frombuffer(text.buffers()[1], dtype="int64")[text.offset: text.offset + len(text) + 1]
+    data = text.buffers()[2][offsets[0]: offsets[-1]]
+    block = max(1 << 20, 2 * int(np.diff(offsets).max()))  # a block must hold a whole line
+    return pa_json.read_json(pa.BufferReader(data), read_options=pa_json.ReadOptions(block_size=block),
+                             parse_options=pa_json.ParseOptions(explicit_schema=schema))
 
 
 def read_window(engine, sqlite_path: Path | None, bounds: tuple[int, int] | None) -> Frames:

@@ -56,7 +56,9 @@ def unmapped_tables(key: tuple, _ctx: ui.Ctx) -> dict[str, pd.DataFrame]:
     ids = ia.loc[(ia["area"] == "(unmapped)") & (ia["share"] > 0), "item"].unique()
     items = _ctx.items()
     items = items[items["id"].isin(ids)]
-    folders = items["paths"].map(lambda ps: sorted({p.rsplit("/", 1)[0] + "/" if "/" in p else p for p in ps}))
+    # a plain object column: a map over the store's Arrow lists would infer an Arrow type (null when all are empty)
+    folders = pd.Series([sorted({p.rsplit("/", 1)[0] + "/" if "/" in p else p for p in ps}) for ps in items["paths"]],
+                        index=items.index, dtype=object)
     where = items["repo"].where(items["repo"].notna(), "Jira " + items["project"].astype(str))
     return {"count": pd.DataFrame({"n": [len(items)]}),
             "items": items[["title", "kind", "repo", "project", "last_at", "activities", "url"]].head(500),
