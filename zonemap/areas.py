@@ -142,11 +142,17 @@ class ItemView:
         id of `item_ids`, its row in the view (-1: not stored)."""
         ids = pd.Series(item_ids, dtype="str")
         codes, uniq = pd.factorize(ids)
-        found = positions(items["id"], pd.Series(uniq, dtype="str"))
-        view = cls(items.iloc[found[found >= 0]])
-        row = np.full(len(uniq) + 1, -1, dtype="int64")
-        row[np.flatnonzero(found >= 0)] = np.arange(len(view))
+        view, row = cls.found(items, positions(items["id"], pd.Series(uniq, dtype="str")))
         return view, row[codes]
+
+    @classmethod
+    def found(cls, items: pd.DataFrame, found: np.ndarray) -> tuple["ItemView", np.ndarray]:
+        """The view of ``items.iloc[found]`` where ``found >= 0`` and, for each entry of
+        `found`, its row in the view (-1: not stored)."""
+        view = cls(items.iloc[found[found >= 0]])
+        row = np.full(len(found), -1, dtype="int64")
+        row[np.flatnonzero(found >= 0)] = np.arange(len(view))
+        return view, row
 
     def values(self, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(pos, code, distinct)``: one entry per value of `column` (a list or a scalar

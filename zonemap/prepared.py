@@ -149,12 +149,19 @@ def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -
     stop = end.as_unit("ns").value
     kept = ~excluded_mask(acts["actor"], exclusion_regex(cfg.settings.exclude_actors)).to_numpy()
     rows = np.flatnonzero((at < stop) & (at >= stop - weeks * WEEK.value) & kept)
-    item, item_index = pd.factorize(acts["item"].take(rows))
+    # one factorisation for the span's items (first, in order of appearance) and the stored
+    # ones: the codes below len(item_index) are the span's, the others locate them in the store
+    stored = frames.items["id"]
+    codes, uniq = pd.factorize(pd.concat([acts["item"].take(rows), stored], ignore_index=True))
+    item, stored_codes = codes[: len(rows)].astype("int64"), codes[len(rows):]
+    item_index = pd.Index(uniq[: item.max(initial=-1) + 1])
+    found = np.full(len(item_index), -1, dtype="int64")
+    in_span = (stored_codes >= 0) & (stored_codes < len(item_index))
+    found[stored_codes[in_span]] = np.flatnonzero(in_span)
     kind, kinds = pd.factorize(acts["kind"].take(rows))
-    item, kind, kinds = item.astype("int64"), kind.astype("int64"), np.asarray(kinds, dtype=object)
-    item_index = pd.Index(item_index)
+    kind, kinds = kind.astype("int64"), np.asarray(kinds, dtype=object)
 
-    view, view_row = ItemView.of(frames.items, item_index)
+    view, view_row = ItemView.found(frames.items, found)
     item_areas, area_rows, shares_by_item, areas = _area_shares(cfg, view, view_row, item_index)
     roles_by_pair, roles = _role_shares(cfg, view, view_row, item, kind, kinds)
 

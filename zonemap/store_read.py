@@ -4,7 +4,9 @@
 million-activity store is a quarter of a million activities and ninety thousand items.
 Where the ADBC SQLite driver is installed (it is a dependency) the window is read
 straight into Arrow columns, read-only; otherwise through the stdlib cursor, one
-column at a time. Both give the same frames.
+column at a time. Both give the same frames; the items' list columns (labels,
+components, paths) are Arrow lists of strings in both, parsed by Arrow and never
+turned into Python lists (the analysis splits them in Arrow).
 
 The ADBC driver carries its own SQLite library. It is used only for reading, on its own
 read-only connection that is closed right after, so it never holds a lock while the
