@@ -153,3 +153,47 @@ def test_arrow_and_cursor_readers_give_the_same_frames(store, monkeypatch):
                                       getattr(cursor, name).sort_values("id").reset_index(drop=True))
     row = arrow.items.set_index("id").loc["jira:WEB-1"]
     assert pd.isna(row["repo"]) and row["project"] == "WEB" and row["components"] == ["Billing"]
+
+
+def test_an_existing_store_is_read_without_importing_sqlalchemy(tmp_path):
+    """`zonemap report` reads through Arrow; SQLAlchemy (a quarter second of imports)
+    comes only with the first write."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "z.db"
+    Store(db).upsert([item(1), act(1, 1, "2026-11-02T10:00:00Z")])
+    probe = (
+        "import sys\n"
+        "from zonemap.store import Store\n"
+        f"s = Store({str(db)!r})\n"
+        "f = s.load_frames()\n"
+        "print(len(f.activities), 'sqlalchemy' in sys.modules)\n"
+        "s.upsert([])\n"
+        "print(s.version(), 'sqlalchemy' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.split("\n")[:2] == ["1 False", "1 True"]
+
+
+@pytest.mark.parametrize("found, words", [(99, "newer zonemap"), (1, "older layout")])
+def test_a_store_of_another_schema_is_one_clear_line(tmp_path, found, words):
+    db = tmp_path / "z.db"
+    Store(db).upsert([item(1)])
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(found),))
+    conn.close()
+    with pytest.raises(StoreError, match=words):
+        Store(db)
+    with sqlite3.connect(db) as conn:  # also where the standard library cannot read it first
+        assert conn.execute("SELECT count(*) FROM items").fetchone() == (1,)
+    conn.close()
+
+
+def test_a_new_store_file_gets_its_tables_at_once(tmp_path):
+    db = tmp_path / "new.db"
+    Store(db)
+    with sqlite3.connect(db) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    conn.close()
+    assert {"items", "activities", "identities", "components", "cursors", "meta"} <= tables

@@ -29,6 +29,26 @@ from .vectors import decode, expand, isin
 if TYPE_CHECKING:  # networkx is imported when a graph is first built, not on the report's path
     import networkx as nx
 
+class Lazy:
+    """A dataclass field that may be given as a function of no arguments: it is called
+    on first read and its result kept. The per-activity frames are built this way, so a
+    report (which never reads them) does not pay for them."""
+
+    def __set_name__(self, owner, name):
+        self.slot = "_lazy_" + name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            raise AttributeError(self.slot)  # no default: the field stays required
+        value = obj.__dict__[self.slot]
+        if callable(value):
+            value = obj.__dict__[self.slot] = value()
+        return value
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.slot] = value
+
+
 @dataclass
 class Analysis:
     """Everything one run of the analysis computed; the dashboard reads these frames."""
@@ -39,9 +59,9 @@ class Analysis:
     end: pd.Timestamp            # midnight UTC after as_of
     identities: pd.DataFrame     # identity, person
     people: pd.DataFrame         # index person id; name, team, declared_role, inferred_role, fte, share_<role>, declared
-    activities: pd.DataFrame     # counted activities: id, item, kind, actor, person, at, week, weight
-    item_areas: pd.DataFrame     # item, area, share (area may be "(unmapped)")
-    weekly: pd.DataFrame         # person, week, area, role, fte   -- FTE[p,k,a,r]
+    activities: pd.DataFrame = Lazy()  # counted activities: id, item, kind, actor, person, at, week, weight
+    item_areas: pd.DataFrame = Lazy()  # item, area, share (area may be "(unmapped)")
+    weekly: pd.DataFrame = Lazy()      # person, week, area, role, fte   -- FTE[p,k,a,r]
     fte: pd.DataFrame            # person, area, role, fte         -- fte[p,a,r]
     area_role: pd.DataFrame      # area, role, fte                 -- F[a,r], every configured area x role
     areas: pd.DataFrame          # one row per configured area in report order
@@ -195,16 +215,22 @@ def _analyze(cfg, frames, as_of: date, window_weeks: int | None, prep: Prepared 
     gap_areas = list(dict.fromkeys(gaps.loc[gaps["type"].isin(TM_GAPS), "area"]))
     suggestions = suggest(cfg, fte_pa, people, steer, gap_areas)                           # step 13
 
-    counted_items = np.zeros(len(prep.item_ids), dtype=bool)
-    counted_items[i] = True
-    item_areas = prep.item_areas[counted_items[prep.area_rows]].reset_index(drop=True)  # step 3 (prepare)
-    weekly = _frame({"person": decode(persons, by_week["p"]), "week": by_week["week"],
-                     "area": decode(prep.areas, by_week["a"]), "role": decode(prep.roles, by_week["r"]),
-                     "fte": by_week["fte"]})
-    acts = frames.activities.take(prep.rows[sel])
-    activities = _frame({"id": acts["id"].array, "item": acts["item"].array, "kind": acts["kind"].array,
-                         "actor": acts["actor"].array, "person": decode(persons, p), "at": acts["at"].array,
-                         "week": week, "weight": weight})
+    def item_areas() -> pd.DataFrame:                                                     # step 3 (prepare)
+        counted_items = np.zeros(len(prep.item_ids), dtype=bool)
+        counted_items[i] = True
+        return prep.item_areas[counted_items[prep.area_rows]].reset_index(drop=True)
+
+    def weekly() -> pd.DataFrame:
+        return _frame({"person": decode(persons, by_week["p"]), "week": by_week["week"],
+                       "area": decode(prep.areas, by_week["a"]), "role": decode(prep.roles, by_week["r"]),
+                       "fte": by_week["fte"]})
+
+    def activities() -> pd.DataFrame:
+        acts = frames.activities.take(prep.rows[sel])
+        return _frame({"id": acts["id"].array, "item": acts["item"].array, "kind": acts["kind"].array,
+                       "actor": acts["actor"].array, "person": decode(persons, p), "at": acts["at"].array,
+                       "week": week, "weight": weight})
+
     return Analysis(cfg=cfg, as_of=as_of, window_weeks=window, end=end, identities=identities,
                     people=people, activities=activities,
                     item_areas=item_areas, weekly=weekly, fte=fte, area_role=area_role, areas=areas,

@@ -21,9 +21,9 @@ import pandas as pd
 from .areas import UNMAPPED, ItemView, view_shares
 from .coverage import exploration_mask, openers
 from .fte import WEEK, kind_weights, window_end
-from .resolve import excluded_mask, exclusion_regex, resolve_people
+from .resolve import exclusion_regex, resolve_people
 from .roles import choose_rules, rule_table
-from .vectors import by_key, decode, expand, isin, sorted_codes
+from .vectors import by_key, decode, expand, sorted_codes
 
 
 def _time_ns(at: pd.Series) -> np.ndarray:
@@ -140,6 +140,17 @@ def _role_shares(cfg, view: ItemView, view_row: np.ndarray, item: np.ndarray, ki
                   {"r": by_rule["r"][split], "share": by_rule["share"][split]}), roles
 
 
+def _span_codes(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Renumber factorisation codes (of `size` distinct values; -1: missing) in order of
+    first appearance in `codes`: returns (remap, distinct) with ``remap[code]`` the new
+    code (-1 for values that do not appear, and at index -1 for missing) and
+    ``distinct[new code]`` the old one."""
+    distinct = pd.unique(codes[codes >= 0])
+    remap = np.full(size + 1, -1, dtype="int64")
+    remap[distinct] = np.arange(len(distinct))
+    return remap, distinct
+
+
 def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -> Prepared:
     """The shared work for analyses whose windows lie in the `window_weeks + extra_weeks`
     weeks ending the day after `as_of`."""
@@ -147,19 +158,27 @@ def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -
     acts = frames.activities
     at = _time_ns(acts["at"])
     stop = end.as_unit("ns").value
-    kept = ~excluded_mask(acts["actor"], exclusion_regex(cfg.settings.exclude_actors)).to_numpy()
+    # each string column of the activities is factorised once, over every loaded row;
+    # exclusions are decided per distinct actor, and the span's codes are renumbered in
+    # order of first appearance (`_span_codes`), so they do not depend on the rows outside
+    actor_all, actor_uniq = pd.factorize(acts["actor"])
+    regex = exclusion_regex(cfg.settings.exclude_actors)
+    excluded = np.array([regex is not None and regex.match(u) is not None for u in actor_uniq.tolist()] + [False])
+    kept = ~excluded[actor_all]
     rows = np.flatnonzero((at < stop) & (at >= stop - weeks * WEEK.value) & kept)
-    # one factorisation for the span's items (first, in order of appearance) and the stored
-    # ones: the codes below len(item_index) are the span's, the others locate them in the store
+    # items: the activities' and the stored ids in one factorisation; item codes are the span's
     stored = frames.items["id"]
-    codes, uniq = pd.factorize(pd.concat([acts["item"].take(rows), stored], ignore_index=True))
-    item, stored_codes = codes[: len(rows)].astype("int64"), codes[len(rows):]
-    item_index = pd.Index(uniq[: item.max(initial=-1) + 1])
+    codes, uniq = pd.factorize(pd.concat([acts["item"], stored], ignore_index=True))
+    act_item, stored_codes = codes[: len(acts)], codes[len(acts):]
+    item_remap, span_items = _span_codes(act_item[rows], len(uniq))
+    item = item_remap[act_item[rows]]
+    item_index = pd.Index(uniq.take(span_items))
     found = np.full(len(item_index), -1, dtype="int64")
-    in_span = (stored_codes >= 0) & (stored_codes < len(item_index))
-    found[stored_codes[in_span]] = np.flatnonzero(in_span)
-    kind, kinds = pd.factorize(acts["kind"].take(rows))
-    kind, kinds = kind.astype("int64"), np.asarray(kinds, dtype=object)
+    in_span = item_remap[stored_codes] >= 0
+    found[item_remap[stored_codes[in_span]]] = np.flatnonzero(in_span)
+    kind_all, kind_uniq = pd.factorize(acts["kind"])
+    kind_remap, span_kinds = _span_codes(kind_all[rows], len(kind_uniq))
+    kind, kinds = kind_remap[kind_all[rows]], np.asarray(kind_uniq.take(span_kinds), dtype=object)
 
     view, view_row = ItemView.found(frames.items, found)
     item_areas, area_rows, shares_by_item, areas = _area_shares(cfg, view, view_row, item_index)
@@ -170,9 +189,12 @@ def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -
     titles = view.frame[["title", "url"]].reindex(np.where(view_row >= 0, view_row, -1)).reset_index(drop=True)
     expl_codes = np.flatnonzero(explore)
     expl_index = pd.Index(item_index[expl_codes])
-    history = acts.take(np.flatnonzero(isin(acts["item"], expl_index) & kept))  # openers may predate the span
-    actor, actors = pd.factorize(pd.concat([acts["actor"].take(rows), history["actor"]], ignore_index=True))
-    actors = np.asarray(actors, dtype=object)
+    is_expl = np.zeros(len(uniq) + 1, dtype=bool)
+    is_expl[span_items[expl_codes]] = True
+    hist_rows = np.flatnonzero(is_expl[act_item] & kept)  # openers may predate the span
+    history = acts.take(hist_rows)
+    actor_remap, span_actors = _span_codes(np.concatenate([actor_all[rows], actor_all[hist_rows]]), len(actor_uniq))
+    actors = np.asarray(actor_uniq.take(span_actors), dtype=object)
     opener = np.full(len(item_index), -1, dtype="int64")
     if len(history):
         first = openers(history)
@@ -181,10 +203,10 @@ def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -
     known = set(frames.identities["id"].dropna().tolist()) | {i for p in cfg.people for i in p.identities}
     return Prepared(
         cfg=cfg, frames=frames, end=end, weeks=weeks, rows=rows, at=at[rows], item=item, kind=kind,
-        actor=actor[: len(rows)].astype("int64"), weight=kind_weights(kinds, cfg.weights)[kind],
+        actor=actor_remap[actor_all[rows]], weight=kind_weights(kinds, cfg.weights)[kind],
         item_ids=np.asarray(item_index, dtype=object), kinds=kinds, actors=actors, item_areas=item_areas,
         area_rows=area_rows, shares_by_item=shares_by_item, areas=areas,
         configured=np.isin(areas, [a.id for a in cfg.areas]), roles_by_pair=roles_by_pair, roles=roles,
         explore=explore, titles=titles, opener=opener,
-        history_item=expl_codes[expl_index.get_indexer(history["item"])],
-        history_actor=actor[len(rows):].astype("int64"), _known=known)
+        history_item=item_remap[act_item[hist_rows]], history_actor=actor_remap[actor_all[hist_rows]],
+        _known=known)

@@ -4,22 +4,23 @@ Upserts by record id are idempotent; a connector batch and its cursor commit in 
 transaction, so an interrupted sync resumes where it stopped and a failed batch
 leaves nothing behind. SQLite runs in WAL mode with a busy timeout, so the dashboard
 can read while a sync writes.
+
+The tables live in `store_schema`. An existing SQLite store is opened without
+SQLAlchemy: its schema version is read with the standard library, and reading a
+window goes through `store_read`; the engine (and the SQLAlchemy import, a quarter of
+a second) comes only when a method writes or queries through it.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import pandas as pd
-from sqlalchemy import (Boolean, Column, Index, Integer, MetaData, String, Table, Text, cast, create_engine,
-                        event, func, select)
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.base import Batch
 from connectors.records import Activity, Component, Identity, Item, Record, format_time
@@ -31,45 +32,12 @@ SCHEMA_VERSION = 3  # 2: integer epoch times, (at, item) index; 3: items cluster
 CHUNK = 5000
 LIST_COLUMNS = ("labels", "components", "paths")
 
-metadata = MetaData()
-items = Table(
-    "items", metadata,
-    Column("id", String, primary_key=True),
-    Column("source", String), Column("kind", String), Column("title", Text), Column("url", Text),
-    Column("repo", String), Column("project", String),
-    Column("labels", Text), Column("components", Text),  # JSON lists
-    Column("epic", String), Column("issue_type", String),
-    Column("paths", Text),  # JSON list
-    Column("draft", Boolean), Column("state", String),
-    Column("created_at", Integer), Column("updated_at", Integer),  # epoch seconds, UTC
-    sqlite_with_rowid=False,  # one B-tree keyed by id: the window's item lookups read it once
-)
-activities = Table(
-    "activities", metadata,
-    Column("id", String, primary_key=True),
-    Column("item", String, nullable=False), Column("kind", String, nullable=False),
-    Column("actor", String, nullable=False),
-    Column("at", Integer, nullable=False),  # epoch seconds, UTC
-    Index("ix_activities_at_item", "at", "item"),  # covers the window's item lookup
-    Index("ix_activities_item", "item"),
-)
-identities = Table(
-    "identities", metadata,
-    Column("id", String, primary_key=True), Column("name", Text), Column("email", Text),
-)
-components = Table(
-    "components", metadata,
-    Column("id", String, primary_key=True), Column("project", String), Column("name", Text),
-    Column("lead", String),
-)
-cursors = Table(
-    "cursors", metadata,
-    Column("source", String, primary_key=True), Column("scope", String, primary_key=True),
-    Column("cursor", Text), Column("synced_at", String),
-)
-meta = Table("meta", metadata, Column("key", String, primary_key=True), Column("value", Text))
 
-TABLE_OF = {Item: items, Activity: activities, Identity: identities, Component: components}
+def _sql():
+    """The SQLAlchemy side of the store (tables, statements), imported on first use."""
+    from . import store_schema
+
+    return store_schema
 
 
 class StoreError(Exception):
@@ -98,21 +66,6 @@ ROW_OF = {
 }
 
 
-def _upsert_sql(table: Table) -> str:
-    """INSERT ... ON CONFLICT DO UPDATE, positional; identities keep known names and emails."""
-    names = [c.name for c in table.columns]
-    keys = [c.name for c in table.primary_key.columns]
-    if table is identities:  # a payload without a name or email must not erase the known one
-        sets = [f"{n} = COALESCE(excluded.{n}, {table.name}.{n})" for n in names if n not in keys]
-    else:
-        sets = [f"{n} = excluded.{n}" for n in names if n not in keys]
-    return (f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
-            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(sets)}")
-
-
-UPSERT_SQL = {table: _upsert_sql(table) for table in TABLE_OF.values()}
-
-
 def _now() -> str:
     return format_time(datetime.now(timezone.utc))  # type: ignore[return-value]
 
@@ -126,74 +79,104 @@ class Store:
             url = f"sqlite:///{Path(url).expanduser().resolve()}"
         self.url = url
         self.sqlite_path: Path | None = None
+        self._engine = None
         if url.startswith("sqlite:///") and not url.endswith(":memory:"):
             self.sqlite_path = Path(url[len("sqlite:///"):])
             folder = self.sqlite_path.parent
             if not folder.is_dir():
                 raise StoreError(f"store {url[len('sqlite:///'):]}: folder {folder} does not exist; "
                                  f"create it or point --db elsewhere")
+            found = _stored_schema(self.sqlite_path)
+            if found is not None:  # an existing store: no engine until one is needed
+                self._check_schema(found)
+                return
+        self.engine  # a new store (or not SQLite): create its tables now
+
+    def _check_schema(self, found: int) -> None:
+        if found > SCHEMA_VERSION:
+            raise StoreError(f"store {self.url}: written by a newer zonemap (schema {found}); upgrade zonemap")
+        if found < SCHEMA_VERSION:
+            raise StoreError(f"store {self.url}: has an older layout (schema {found}); move it aside and "
+                             f"run `zonemap sync` or `zonemap import` again")
+
+    @property
+    def engine(self):
+        """The SQLAlchemy engine, created (with the tables, if missing) on first use."""
+        if self._engine is None:
+            self._engine = self._open_engine()
+        return self._engine
+
+    def _open_engine(self):
+        sa = _sql()
         try:
-            self.engine: Engine = create_engine(url)
+            engine = sa.create_engine(self.url)
         except Exception as exc:  # bad URL, missing driver
-            raise StoreError(f"store {url}: cannot open: {exc}") from None
-        if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            raise StoreError(f"store {self.url}: cannot open: {exc}") from None
+        if engine.dialect.name == "sqlite":
+            sa.event.listen(engine, "connect", sa.sqlite_pragmas)
         try:
-            metadata.create_all(self.engine)
-            with self.engine.begin() as conn:
-                found = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+            sa.metadata.create_all(engine)
+            with engine.begin() as conn:
+                found = conn.execute(sa.select(sa.meta.c.value).where(sa.meta.c.key == "schema_version")).scalar()
                 if found is None:
-                    conn.execute(sqlite_insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION))
+                    conn.execute(sa.sqlite_insert(sa.meta).values(key="schema_version", value=str(SCHEMA_VERSION))
                                  .on_conflict_do_nothing())
-                elif int(found) > SCHEMA_VERSION:
-                    raise StoreError(f"store {url}: written by a newer zonemap (schema {found}); upgrade zonemap")
-                elif int(found) < SCHEMA_VERSION:
-                    raise StoreError(f"store {url}: has an older layout (schema {found}); move it aside and "
-                                     f"run `zonemap sync` or `zonemap import` again")
-        except SQLAlchemyError as exc:
-            raise StoreError(f"store {url}: cannot open: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}") from None
+                else:
+                    self._check_schema(int(found))
+        except sa.SQLAlchemyError as exc:
+            engine.dispose()
+            raise StoreError(f"store {self.url}: cannot open: {exc.__class__.__name__}: "
+                             f"{exc.orig if hasattr(exc, 'orig') else exc}") from None
+        except StoreError:
+            engine.dispose()
+            raise
+        return engine
 
     def __repr__(self) -> str:
         return f"Store({self.url!r})"
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
 
     # -- writing -------------------------------------------------------------------
     def _write(self, conn, records: Iterable[Record]) -> Counter:
         """Upsert records in a connection's transaction, in order (the last with an id wins)."""
         counts: Counter = Counter()
-        pending: dict[type, list[tuple]] = {t: [] for t in TABLE_OF}
+        sa = _sql()
+        pending: dict[type, list[tuple]] = {t: [] for t in sa.TABLE_OF}
         for record in records:
             rtype = type(record)
             rows = pending[rtype]
             rows.append(ROW_OF[rtype](record))
             if len(rows) >= CHUNK:
-                conn.exec_driver_sql(UPSERT_SQL[TABLE_OF[rtype]], rows)
+                conn.exec_driver_sql(sa.UPSERT_SQL[sa.TABLE_OF[rtype]], rows)
                 counts[record.type] += len(rows)
                 pending[rtype] = []
         for rtype, rows in pending.items():
             if rows:
-                conn.exec_driver_sql(UPSERT_SQL[TABLE_OF[rtype]], rows)
+                conn.exec_driver_sql(sa.UPSERT_SQL[sa.TABLE_OF[rtype]], rows)
                 counts[rtype.model_fields["type"].default] += len(rows)
         if counts:
             self._bump_version(conn)
         return counts
 
     def _bump_version(self, conn) -> None:
-        stmt = sqlite_insert(meta).values(key="data_version", value="1")
+        sa = _sql()
+        stmt = sa.sqlite_insert(sa.meta).values(key="data_version", value="1")
         stmt = stmt.on_conflict_do_update(
-            index_elements=[meta.c.key],
-            set_={"value": cast(cast(meta.c.value, Integer) + 1, Text)},
+            index_elements=[sa.meta.c.key],
+            set_={"value": sa.cast(sa.cast(sa.meta.c.value, sa.Integer) + 1, sa.Text)},
         )
         conn.execute(stmt)
 
     def upsert(self, records: Iterable[Record]) -> Counter:
         """Insert or replace records by id, all in one transaction."""
+        sa = _sql()
         try:
             with self.engine.begin() as conn:
                 return self._write(conn, records)
-        except SQLAlchemyError as exc:
+        except sa.SQLAlchemyError as exc:
             raise StoreError(f"store {self.url}: could not write: {getattr(exc, 'orig', exc)}") from None
 
     def write_batch(self, source: str, batch: Batch) -> dict:
@@ -201,6 +184,7 @@ class Store:
 
         Returns counts by record type plus ``removed`` (items gone upstream, on --full).
         """
+        sa = _sql()
         try:
             with self.engine.begin() as conn:
                 counts = dict(self._write(conn, batch.records))
@@ -208,73 +192,82 @@ class Store:
                 if batch.present_item_ids is not None and batch.item_prefix:
                     counts["removed"] = self._remove_missing(conn, batch.item_prefix, batch.present_item_ids)
                 if batch.cursor is not None:
-                    stmt = sqlite_insert(cursors).values(source=source, scope=batch.scope,
+                    stmt = sa.sqlite_insert(sa.cursors).values(source=source, scope=batch.scope,
                                                          cursor=json.dumps(batch.cursor), synced_at=_now())
                     stmt = stmt.on_conflict_do_update(
-                        index_elements=[cursors.c.source, cursors.c.scope],
+                        index_elements=[sa.cursors.c.source, sa.cursors.c.scope],
                         set_={"cursor": stmt.excluded.cursor, "synced_at": stmt.excluded.synced_at})
                     conn.execute(stmt)
                     self._bump_version(conn)
                 return counts
-        except SQLAlchemyError as exc:
+        except sa.SQLAlchemyError as exc:
             raise StoreError(f"store {self.url}: could not write: {getattr(exc, 'orig', exc)}") from None
 
     def _remove_missing(self, conn, prefix: str, present: set[str]) -> int:
+        sa = _sql()
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stored = set(conn.execute(select(items.c.id).where(items.c.id.like(escaped + "%", escape="\\"))).scalars())
+        stored = set(conn.execute(sa.select(sa.items.c.id).where(sa.items.c.id.like(escaped + "%", escape="\\"))).scalars())
         gone = sorted(stored - set(present))
         for start in range(0, len(gone), 500):
             chunk = gone[start:start + 500]
-            conn.execute(activities.delete().where(activities.c.item.in_(chunk)))
-            conn.execute(items.delete().where(items.c.id.in_(chunk)))
+            conn.execute(sa.activities.delete().where(sa.activities.c.item.in_(chunk)))
+            conn.execute(sa.items.delete().where(sa.items.c.id.in_(chunk)))
         if gone:
             self._bump_version(conn)
         return len(gone)
 
     def clear_cursors(self, source: str) -> None:
+        sa = _sql()
         with self.engine.begin() as conn:
-            conn.execute(cursors.delete().where(cursors.c.source == source))
+            conn.execute(sa.cursors.delete().where(sa.cursors.c.source == source))
 
     # -- reading -------------------------------------------------------------------
     def get_cursor(self, source: str, scope: str) -> dict | None:
+        sa = _sql()
         with self.engine.connect() as conn:
-            raw = conn.execute(select(cursors.c.cursor).where(
-                (cursors.c.source == source) & (cursors.c.scope == scope))).scalar()
+            raw = conn.execute(sa.select(sa.cursors.c.cursor).where(
+                (sa.cursors.c.source == source) & (sa.cursors.c.scope == scope))).scalar()
         return json.loads(raw) if raw else None
 
     def cursors(self) -> pd.DataFrame:
         """source, scope, cursor (dict), synced_at: when each source last synced what."""
+        sa = _sql()
         with self.engine.connect() as conn:
-            df = pd.read_sql(select(cursors), conn)
+            df = pd.read_sql(sa.select(sa.cursors), conn)
         df["cursor"] = df["cursor"].map(lambda s: json.loads(s) if s else None)
         return df
 
     def version(self) -> int:
         """Changes whenever data is written (a cache key for the dashboard)."""
+        sa = _sql()
         with self.engine.connect() as conn:
-            value = conn.execute(select(meta.c.value).where(meta.c.key == "data_version")).scalar()
+            value = conn.execute(sa.select(sa.meta.c.value).where(sa.meta.c.key == "data_version")).scalar()
         return int(value or 0)
 
     def counts(self) -> dict[str, int]:
+        sa = _sql()
         with self.engine.connect() as conn:
-            out = {t.name: conn.execute(select(func.count()).select_from(t)).scalar() or 0
-                   for t in (items, activities, identities, components)}
-            for source, n in conn.execute(select(items.c.source, func.count()).group_by(items.c.source)):
+            out = {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar() or 0
+                   for t in (sa.items, sa.activities, sa.identities, sa.components)}
+            for source, n in conn.execute(sa.select(sa.items.c.source, sa.func.count())
+                                          .group_by(sa.items.c.source)):
                 out[f"items:{source}"] = n
         return out
 
     def time_range(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
         """The first and last activity time in the store."""
+        sa = _sql()
         with self.engine.connect() as conn:
-            lo, hi = conn.execute(select(func.min(activities.c.at), func.max(activities.c.at))).one()
+            lo, hi = conn.execute(sa.select(sa.func.min(sa.activities.c.at), sa.func.max(sa.activities.c.at))).one()
         return (pd.Timestamp(lo, unit="s", tz="UTC") if lo is not None else None,
                 pd.Timestamp(hi, unit="s", tz="UTC") if hi is not None else None)
 
     def orphan_activities(self) -> int:
         """Activities whose item is not stored (they count as unmapped)."""
+        sa = _sql()
         with self.engine.connect() as conn:
-            q = select(func.count()).select_from(activities).where(
-                ~activities.c.item.in_(select(items.c.id)))
+            q = sa.select(sa.func.count()).select_from(sa.activities).where(
+                ~sa.activities.c.item.in_(sa.select(sa.items.c.id)))
             return conn.execute(q).scalar() or 0
 
     def load_frames(self, start: datetime | pd.Timestamp | None = None,
@@ -286,14 +279,15 @@ class Store:
         if start is not None or end is not None:
             bounds = (int(pd.Timestamp(start).timestamp()) if start is not None else -2**62,
                       int(pd.Timestamp(end).timestamp()) if end is not None else 2**62)
-        return read_window(self.engine, self.sqlite_path, bounds)
+        return read_window(lambda: self.engine, self.sqlite_path, bounds)
 
     def iter_records(self) -> Iterator[dict]:
         """Every stored record as a JSONL dict: identities, components, items, activities."""
+        sa = _sql()
         with self.engine.connect() as conn:
-            for table, rtype in ((identities, "identity"), (components, "component"),
-                                 (items, "item"), (activities, "activity")):
-                result = conn.execution_options(stream_results=True).execute(select(table).order_by(table.c.id))
+            for table, rtype in ((sa.identities, "identity"), (sa.components, "component"),
+                                 (sa.items, "item"), (sa.activities, "activity")):
+                result = conn.execution_options(stream_results=True).execute(sa.select(table).order_by(table.c.id))
                 for row in result.mappings():
                     obj = {"type": rtype, **row}
                     for col in LIST_COLUMNS:
@@ -311,9 +305,17 @@ def _iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.close()
+def _stored_schema(path: Path) -> int | None:
+    """The schema version of an existing SQLite store, read with the standard library
+    (read-only); None when there is no such store yet or it cannot be read this way."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    return int(row[0]) if row and str(row[0]).isdigit() else None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -125,12 +126,13 @@ def _parse_lists(lines: pd.Series) -> pa.Table:
                              parse_options=pa_json.ParseOptions(explicit_schema=schema))
 
 
-def read_window(engine, sqlite_path: Path | None, bounds: tuple[int, int] | None) -> Frames:
-    """The frames of ``lo <= at < hi`` (``bounds``), or of everything when it is None."""
+def read_window(engine: Callable[[], object], sqlite_path: Path | None, bounds: tuple[int, int] | None) -> Frames:
+    """The frames of ``lo <= at < hi`` (``bounds``), or of everything when it is None.
+    `engine` gives the store's SQLAlchemy engine; it is called only when ADBC cannot read."""
     if _adbc is not None and sqlite_path is not None and sqlite_path.exists():
         try:
             return _finish(_read_adbc(sqlite_path, bounds))
         except _adbc.Error:  # e.g. a read-only folder where SQLite cannot open the WAL index
             pass  # the stdlib reader below opens the store as the writer does
-    with engine.connect() as conn:
+    with engine().connect() as conn:
         return _finish(_read_cursor(conn.connection.driver_connection, bounds))

@@ -1,0 +1,80 @@
+"""The store's tables, as SQLAlchemy Core metadata, and its bulk upsert statements.
+
+Kept apart from `store` so that reading a window (`zonemap report`) never imports
+SQLAlchemy: the store opens its engine only when it writes or runs a query of its own.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Text
+
+from connectors.records import Activity, Component, Identity, Item
+
+metadata = MetaData()
+items = Table(
+    "items", metadata,
+    Column("id", String, primary_key=True),
+    Column("source", String), Column("kind", String), Column("title", Text), Column("url", Text),
+    Column("repo", String), Column("project", String),
+    Column("labels", Text), Column("components", Text),  # JSON lists
+    Column("epic", String), Column("issue_type", String),
+    Column("paths", Text),  # JSON list
+    Column("draft", Boolean), Column("state", String),
+    Column("created_at", Integer), Column("updated_at", Integer),  # epoch seconds, UTC
+    sqlite_with_rowid=False,  # one B-tree keyed by id: the window's item lookups read it once
+)
+activities = Table(
+    "activities", metadata,
+    Column("id", String, primary_key=True),
+    Column("item", String, nullable=False), Column("kind", String, nullable=False),
+    Column("actor", String, nullable=False),
+    Column("at", Integer, nullable=False),  # epoch seconds, UTC
+    Index("ix_activities_at_item", "at", "item"),  # covers the window's item lookup
+    Index("ix_activities_item", "item"),
+)
+identities = Table(
+    "identities", metadata,
+    Column("id", String, primary_key=True), Column("name", Text), Column("email", Text),
+)
+components = Table(
+    "components", metadata,
+    Column("id", String, primary_key=True), Column("project", String), Column("name", Text),
+    Column("lead", String),
+)
+cursors = Table(
+    "cursors", metadata,
+    Column("source", String, primary_key=True), Column("scope", String, primary_key=True),
+    Column("cursor", Text), Column("synced_at", String),
+)
+meta = Table("meta", metadata, Column("key", String, primary_key=True), Column("value", Text))
+
+TABLE_OF = {Item: items, Activity: activities, Identity: identities, Component: components}
+
+
+def _upsert_sql(table: Table) -> str:
+    """INSERT ... ON CONFLICT DO UPDATE, positional; identities keep known names and emails."""
+    names = [c.name for c in table.columns]
+    keys = [c.name for c in table.primary_key.columns]
+    if table is identities:  # a payload without a name or email must not erase the known one
+        sets = [f"{n} = COALESCE(excluded.{n}, {table.name}.{n})" for n in names if n not in keys]
+    else:
+        sets = [f"{n} = excluded.{n}" for n in names if n not in keys]
+    return (f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(sets)}")
+
+
+UPSERT_SQL = {table: _upsert_sql(table) for table in TABLE_OF.values()}
+
+# what the store's methods use, so that they import one module, and only when they run
+from sqlalchemy import cast, create_engine, event, func, select  # noqa: E402,F401
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert  # noqa: E402,F401
+from sqlalchemy.exc import SQLAlchemyError  # noqa: E402,F401
+
+
+def sqlite_pragmas(dbapi_conn, _record) -> None:
+    """WAL, so a reader never waits for a sync; a busy timeout for the rare checkpoint."""
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
