@@ -197,3 +197,15 @@ def test_a_new_store_file_gets_its_tables_at_once(tmp_path):
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     conn.close()
     assert {"items", "activities", "identities", "components", "cursors", "meta"} <= tables
+
+
+def test_the_cli_starts_without_pandas_so_a_report_reads_while_importing_it():
+    """`zonemap report` starts reading the store on other threads before pandas and the
+    analysis are imported (docs/benchmarks.md): that only helps while the CLI module
+    itself stays free of them."""
+    import subprocess
+    import sys
+
+    probe = "import sys, zonemap.cli; print(sorted({'pandas', 'numpy', 'sqlalchemy', 'networkx'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

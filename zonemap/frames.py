@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Iterable
 
 from connectors.records import Activity, Component, Identity, Item, Record
 
@@ -17,7 +15,13 @@ IDENTITY_COLUMNS = ["id", "name", "email"]
 COMPONENT_COLUMNS = ["id", "project", "name", "lead"]
 
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+
 def _frame(rows: list[dict], columns: list[str], times: tuple[str, ...] = ()) -> pd.DataFrame:
+    import pandas as pd
+
     df = pd.DataFrame(rows, columns=columns)
     for col in times:
         df[col] = pd.to_datetime(df[col], utc=True)

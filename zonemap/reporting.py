@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
-
-import pandas as pd
+from datetime import date, datetime, time, timedelta, timezone
 
 from .config import Config
 from .store import Store
 
 
-def report_bounds(as_of: date, window_weeks: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+def report_bounds(as_of: date, window_weeks: int) -> tuple[datetime, datetime]:
     """The activity range a report at `as_of` needs: its window plus one week for the
-    week-earlier report that `changes` compares with."""
-    end = pd.Timestamp(as_of + timedelta(days=1), tz="UTC")
-    return end - pd.Timedelta(days=7 * (window_weeks + 1)), end
+    week-earlier report that `changes` compares with (UTC datetimes)."""
+    end = datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=timezone.utc)
+    return end - timedelta(days=7 * (window_weeks + 1)), end
 
 
 def compute_report(cfg: Config, store: Store, as_of: date, window_weeks: int | None = None) -> dict:
-    from .report import build_report
-
     window = window_weeks or cfg.settings.window_weeks
-    start, end = report_bounds(as_of, window)
-    frames = store.load_frames(start, end)
-    return build_report(cfg, frames, as_of, window)
+    pending = store.start_loading(*report_bounds(as_of, window))  # SQLite works on other threads...
+    from .report import build_report  # ...while pandas and the analysis are imported
+
+    return build_report(cfg, pending.frames(), as_of, window)
 
 
 def render_report(report: dict, fmt: str) -> str:

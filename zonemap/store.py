@@ -18,15 +18,16 @@ import sqlite3
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
-
-import pandas as pd
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from connectors.base import Batch
 from connectors.records import Activity, Component, Identity, Item, Record, format_time
 
-from .frames import Frames
-from .store_read import read_window
+if TYPE_CHECKING:  # pandas comes with the first read, so `zonemap report` can import it while the store is read
+    import pandas as pd
+
+    from .frames import Frames
+    from .store_read import PendingRead
 
 SCHEMA_VERSION = 3  # 2: integer epoch times, (at, item) index; 3: items clustered by id
 CHUNK = 5000
@@ -231,6 +232,8 @@ class Store:
 
     def cursors(self) -> pd.DataFrame:
         """source, scope, cursor (dict), synced_at: when each source last synced what."""
+        import pandas as pd
+
         sa = _sql()
         with self.engine.connect() as conn:
             df = pd.read_sql(sa.select(sa.cursors), conn)
@@ -256,6 +259,8 @@ class Store:
 
     def time_range(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
         """The first and last activity time in the store."""
+        import pandas as pd
+
         sa = _sql()
         with self.engine.connect() as conn:
             lo, hi = conn.execute(sa.select(sa.func.min(sa.activities.c.at), sa.func.max(sa.activities.c.at))).one()
@@ -270,16 +275,21 @@ class Store:
                 ~sa.activities.c.item.in_(sa.select(sa.items.c.id)))
             return conn.execute(q).scalar() or 0
 
-    def load_frames(self, start: datetime | pd.Timestamp | None = None,
-                    end: datetime | pd.Timestamp | None = None) -> Frames:
+    def load_frames(self, start: datetime | None = None, end: datetime | None = None) -> Frames:
         """Activities with ``start <= at < end`` (filtered in SQL on the time index), the
         items they touch (every item when neither bound is given), and all identities and
         components. See `store_read` for how it is kept fast."""
+        return self.start_loading(start, end).frames()
+
+    def start_loading(self, start: datetime | None = None, end: datetime | None = None) -> PendingRead:
+        """`load_frames`, begun: the store is read on other threads while the caller goes
+        on; the returned object's ``frames()`` waits for the result."""
+        from .store_read import PendingRead
+
         bounds = None
         if start is not None or end is not None:
-            bounds = (int(pd.Timestamp(start).timestamp()) if start is not None else -2**62,
-                      int(pd.Timestamp(end).timestamp()) if end is not None else 2**62)
-        return read_window(lambda: self.engine, self.sqlite_path, bounds)
+            bounds = (_epoch_bound(start, -2**62), _epoch_bound(end, 2**62))
+        return PendingRead(lambda: self.engine, self.sqlite_path, bounds)
 
     def iter_records(self) -> Iterator[dict]:
         """Every stored record as a JSONL dict: identities, components, items, activities."""
@@ -303,6 +313,15 @@ class Store:
 
 def _iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _epoch_bound(when: datetime | None, default: int) -> int:
+    """Epoch seconds of a bound (a datetime or pandas Timestamp; naive means UTC)."""
+    if when is None:
+        return default
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return int(when.timestamp())
 
 
 def _stored_schema(path: Path) -> int | None:

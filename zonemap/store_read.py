@@ -19,12 +19,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
+
 import pyarrow as pa
-import pyarrow.json as pa_json
 
 from .frames import ACTIVITY_COLUMNS, COMPONENT_COLUMNS, IDENTITY_COLUMNS, ITEM_COLUMNS, Frames
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LIST_COLUMNS = ("labels", "components", "paths")
 TIME_COLUMNS = ("at", "created_at", "updated_at")
@@ -64,25 +66,81 @@ def _queries(bounded: bool) -> dict[str, tuple[str, list[str], bool]]:
 
 
 def _from_rows(rows: list[tuple], names: list[str]) -> pd.DataFrame:
+    import pandas as pd
+
     if not rows:
         return pd.DataFrame({n: pd.Series([], dtype=object) for n in names})
     return pd.DataFrame(dict(zip(names, map(list, zip(*rows)))))
 
 
-def _read_adbc(path: Path, bounds: tuple[int, int] | None) -> dict[str, pd.DataFrame]:
-    """The four queries at once, each on its own read-only connection (the driver
-    releases the GIL while SQLite works, so the two cores share the item lookups)."""
-    def read(name: str) -> pd.DataFrame:
-        sql, columns, bounded = queries[name]
-        with _adbc.connect(f"file:{path}?mode=ro") as conn, conn.cursor() as cur:
-            cur.execute("PRAGMA busy_timeout = 30000")  # wait out a writer's checkpoint, as the store does
-            cur.execute(sql, bounds if bounded else None)
-            table = cur.fetch_arrow_table()
-        return table.to_pandas() if table.num_rows else _from_rows([], columns)
+def _fetch(path: Path, sql: str, bounds: tuple[int, int] | None) -> pa.Table:
+    """One query on its own read-only connection, as an Arrow table in the frames' final
+    form (the driver and Arrow's kernels release the GIL, so the queries share the two
+    cores with the caller)."""
+    with _adbc.connect(f"file:{path}?mode=ro") as conn, conn.cursor() as cur:
+        cur.execute("PRAGMA busy_timeout = 30000")  # wait out a writer's checkpoint, as the store does
+        cur.execute(sql, bounds)
+        return _finish_arrow(cur.fetch_arrow_table())
 
-    queries = _queries(bounds is not None)
-    with ThreadPoolExecutor(max_workers=len(queries)) as pool:
-        return dict(zip(queries, pool.map(read, queries)))
+
+def _finish_arrow(table: pa.Table) -> pa.Table:
+    """In Arrow, what `_finish_frame` does in pandas: epoch seconds to UTC times, '' back
+    to missing, the items' NDJSON lists parsed, drafts as booleans."""
+    if not table.num_rows:
+        return table  # an empty result's column types are unknown: `_finish_frame` sets them
+    import pyarrow.compute as pc
+
+    columns = {}
+    for name, col in zip(table.column_names, table.columns):
+        if name in TIME_COLUMNS:
+            col = col.cast(pa.int64()).cast(pa.timestamp("s", tz="UTC")).cast(pa.timestamp("us", tz="UTC"))
+        elif name == "draft":
+            col = pc.fill_null(col.cast(pa.int64()), 0).cast(pa.bool_())
+        elif name == "lists":
+            columns.update(zip(LIST_COLUMNS, _parse_lists(col).columns))
+            continue
+        elif name not in NUMERIC_COLUMNS and name not in ("id", "title"):
+            col = pc.if_else(pc.equal(col, ""), pa.scalar(None, col.type), col)
+        columns[name] = col
+    order = ITEM_COLUMNS if "lists" in table.column_names else list(columns)
+    return pa.table({name: columns[name] for name in order})
+
+
+def _to_pandas(table: pa.Table, columns: list[str]) -> pd.DataFrame:
+    import pandas as pd
+
+    if not table.num_rows:
+        return _finish_frame(_from_rows([], columns))
+    return table.to_pandas(types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_list(t) else None)
+
+
+class PendingRead:
+    """A window being read: with ADBC, its four queries run at once on other threads from
+    the moment this is made, so the caller can import and prepare meanwhile;
+    `frames()` waits for them and builds the frames (through the stdlib cursor when ADBC
+    is missing or cannot open the store)."""
+
+    def __init__(self, engine: Callable[[], object], sqlite_path: Path | None, bounds: tuple[int, int] | None):
+        self._engine, self._bounds = engine, bounds
+        self._queries = _queries(bounds is not None)
+        self._pool = self._futures = None
+        if _adbc is not None and sqlite_path is not None and sqlite_path.exists():
+            self._pool = ThreadPoolExecutor(max_workers=len(self._queries))
+            self._futures = {name: self._pool.submit(_fetch, sqlite_path, sql, bounds if bounded else None)
+                             for name, (sql, _, bounded) in self._queries.items()}
+
+    def frames(self) -> Frames:
+        if self._futures is not None:
+            try:
+                tables = {name: future.result() for name, future in self._futures.items()}
+                return _frames({name: _to_pandas(table, self._queries[name][1]) for name, table in tables.items()})
+            except _adbc.Error:  # e.g. a read-only folder where SQLite cannot open the WAL index
+                pass  # the stdlib reader below opens the store as the writer does
+            finally:
+                self._pool.shutdown(wait=True)
+                self._futures = None
+        with self._engine().connect() as conn:
+            return _finish(_read_cursor(conn.connection.driver_connection, self._bounds))
 
 
 def _read_cursor(dbapi_conn, bounds: tuple[int, int] | None) -> dict[str, pd.DataFrame]:
@@ -95,28 +153,46 @@ def _read_cursor(dbapi_conn, bounds: tuple[int, int] | None) -> dict[str, pd.Dat
 
 
 def _finish(raw: dict[str, pd.DataFrame]) -> Frames:
-    acts, its = raw["activities"], raw["items"]
-    for frame in raw.values():
-        for col in frame.columns:
-            if col in TIME_COLUMNS:
-                frame[col] = pd.to_datetime(frame[col], unit="s", utc=True).astype("datetime64[us, UTC]")
-            elif col not in NUMERIC_COLUMNS and col not in ("id", "title", "lists"):
-                frame[col] = frame[col].replace("", np.nan) if len(frame) else frame[col]
-    lists = _parse_lists(its.pop("lists"))
-    for col in LIST_COLUMNS:
-        its[col] = pd.Series(pd.arrays.ArrowExtensionArray(lists.column(col)), index=its.index)
-    its = its[ITEM_COLUMNS]
-    its["draft"] = its["draft"].fillna(0).astype(bool)
-    return Frames(items=its, activities=acts, identities=raw["identities"], components=raw["components"])
+    """The frames from the stdlib reader's rows (or an empty ADBC result)."""
+    return _frames({name: _finish_frame(frame) for name, frame in raw.items()})
 
 
-def _parse_lists(lines: pd.Series) -> pa.Table:
+def _finish_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
+    for col in frame.columns:
+        if col in TIME_COLUMNS:
+            frame[col] = pd.to_datetime(frame[col], unit="s", utc=True).astype("datetime64[us, UTC]")
+        elif col not in NUMERIC_COLUMNS and col not in ("id", "title", "lists"):
+            frame[col] = frame[col].replace("", np.nan) if len(frame) else frame[col]
+    if "lists" in frame.columns:
+        lists = _parse_lists(frame.pop("lists"))
+        for col in LIST_COLUMNS:
+            frame[col] = pd.Series(pd.arrays.ArrowExtensionArray(lists.column(col)), index=frame.index)
+        frame = frame[ITEM_COLUMNS]
+        frame["draft"] = frame["draft"].fillna(0).astype(bool)
+    return frame
+
+
+def _frames(done: dict[str, pd.DataFrame]) -> Frames:
+    return Frames(items=done["items"], activities=done["activities"], identities=done["identities"],
+                  components=done["components"])
+
+
+def _parse_lists(lines: pd.Series | pa.ChunkedArray) -> pa.Table:
     """The list columns of the items, Arrow lists of strings, from their NDJSON lines:
     the lines' text is one contiguous Arrow buffer, handed to the JSON reader as is."""
+    import numpy as np
+    import pyarrow.json as pa_json
+
     schema = pa.schema([(c, LIST_TYPE) for c in LIST_COLUMNS])
     if not len(lines):
         return schema.empty_table()
-    text = pa.array(lines, type=pa.large_string(), from_pandas=True)
+    if isinstance(lines, (pa.Array, pa.ChunkedArray)):
+        text = lines.cast(pa.large_string())
+    else:
+        text = pa.array(lines, type=pa.large_string(), from_pandas=True)
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
     offsets = np.frombuffer(text.buffers()[1], dtype="int64")[text.offset: text.offset + len(text) + 1]
@@ -129,10 +205,4 @@ def _parse_lists(lines: pd.Series) -> pa.Table:
 def read_window(engine: Callable[[], object], sqlite_path: Path | None, bounds: tuple[int, int] | None) -> Frames:
     """The frames of ``lo <= at < hi`` (``bounds``), or of everything when it is None.
     `engine` gives the store's SQLAlchemy engine; it is called only when ADBC cannot read."""
-    if _adbc is not None and sqlite_path is not None and sqlite_path.exists():
-        try:
-            return _finish(_read_adbc(sqlite_path, bounds))
-        except _adbc.Error:  # e.g. a read-only folder where SQLite cannot open the WAL index
-            pass  # the stdlib reader below opens the store as the writer does
-    with engine().connect() as conn:
-        return _finish(_read_cursor(conn.connection.driver_connection, bounds))
+    return PendingRead(engine, sqlite_path, bounds).frames()
