@@ -199,7 +199,8 @@ def _analyze(cfg, frames, as_of: date, window_weeks: int | None, prep: Prepared 
     opener = prep.opener[item]
     pairs = _frame({"item": pd.array(prep.item_ids[item], dtype="str"), "area": decode(prep.areas, area),
                     "author": decode(persons, np.where(opener >= 0, p_of_actor[opener], -1)),
-                    "title": prep.titles["title"].array.take(item), "url": prep.titles["url"].array.take(item)})
+                    "title": frames.items["title"].array.take(prep.stored_row[item], allow_fill=True),
+                    "url": frames.items["url"].array.take(prep.stored_row[item], allow_fill=True)})
     curating = np.isin(prep.kinds, CURATING_KINDS)[k] & in_expl[i]
     expl = explorations(cfg, pairs, _frame({"item": pd.array(prep.item_ids[i[curating]], dtype="str"),
                                             "person": decode(persons, p[curating])}), people, steer)

@@ -56,7 +56,7 @@ class Prepared:
     roles_by_pair: dict         # step 4 as codes, `vectors.by_key` on item·len(kinds) + kind: r, share
     roles: np.ndarray           # role names, sorted (codes r)
     explore: np.ndarray         # per item code: an exploration
-    titles: pd.DataFrame        # per item code: title, url (missing when not stored)
+    stored_row: np.ndarray      # per item code: its row in frames.items (-1: not stored)
     opener: np.ndarray          # per item code: actor code of whoever opened it (-1: not an exploration)
     history_item: np.ndarray    # the explorations' non-excluded activities of any date: item codes
     history_actor: np.ndarray   # ... and actor codes (frames.activities order)
@@ -107,15 +107,18 @@ def prepared_inputs(cfg) -> tuple:
 def _area_shares(cfg, view: ItemView, view_row: np.ndarray, item_index: pd.Index) -> tuple[pd.DataFrame, np.ndarray,
                                                                                           dict, np.ndarray]:
     """Step 3 for every item code: the item_areas frame (in `areas.area_shares` order:
-    the view's rows, then unstored items as unmapped), its rows' item codes, the same
+    the view's rows of the span, then unstored items as unmapped), its rows' item codes, the same
     as a `by_key` table of area codes, and the sorted area names."""
     shares = view_shares(cfg, view)
-    item_of_view = np.flatnonzero(view_row >= 0)[np.argsort(view_row[view_row >= 0])]
+    item_of_view = np.full(len(view), -1, dtype="int64")  # the view may hold items outside the span
+    item_of_view[view_row[view_row >= 0]] = np.flatnonzero(view_row >= 0)
+    code = item_of_view[shares["pos"].to_numpy(dtype="int64")]
+    mine = code >= 0
     strangers = np.flatnonzero(view_row < 0)
-    a_codes, areas = sorted_codes(np.concatenate([shares["area"].to_numpy(dtype=object),
+    a_codes, areas = sorted_codes(np.concatenate([shares["area"].to_numpy(dtype=object)[mine],
                                                   np.full(len(strangers), UNMAPPED, dtype=object)]))
-    per_item = pd.DataFrame({"i": np.concatenate([item_of_view[shares["pos"].to_numpy(dtype="int64")], strangers]),
-                             "a": a_codes, "share": np.concatenate([shares["share"].to_numpy(dtype="float64"),
+    per_item = pd.DataFrame({"i": np.concatenate([code[mine], strangers]),
+                             "a": a_codes, "share": np.concatenate([shares["share"].to_numpy(dtype="float64")[mine],
                                                                     np.ones(len(strangers))])})
     per_item = per_item.groupby(["i", "a"], as_index=False, sort=False)["share"].sum()
     rows, a_codes = per_item["i"].to_numpy(dtype="int64"), per_item["a"].to_numpy(dtype="int64")
@@ -180,13 +183,14 @@ def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -
     kind_remap, span_kinds = _span_codes(kind_all[rows], len(kind_uniq))
     kind, kinds = kind_remap[kind_all[rows]], np.asarray(kind_uniq.take(span_kinds), dtype=object)
 
-    view, view_row = ItemView.found(frames.items, found)
+    # every loaded item, uncopied: the few outside the span (only excluded actors touched
+    # them) cost less to classify than a copy of the others costs
+    view, view_row = ItemView(frames.items), found
     item_areas, area_rows, shares_by_item, areas = _area_shares(cfg, view, view_row, item_index)
     roles_by_pair, roles = _role_shares(cfg, view, view_row, item, kind, kinds)
 
     explore = np.zeros(len(item_index), dtype=bool)
     explore[view_row >= 0] = exploration_mask(cfg, view)[view_row[view_row >= 0]]
-    titles = view.frame[["title", "url"]].reindex(np.where(view_row >= 0, view_row, -1)).reset_index(drop=True)
     expl_codes = np.flatnonzero(explore)
     expl_index = pd.Index(item_index[expl_codes])
     is_expl = np.zeros(len(uniq) + 1, dtype=bool)
@@ -207,6 +211,6 @@ def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -
         item_ids=np.asarray(item_index, dtype=object), kinds=kinds, actors=actors, item_areas=item_areas,
         area_rows=area_rows, shares_by_item=shares_by_item, areas=areas,
         configured=np.isin(areas, [a.id for a in cfg.areas]), roles_by_pair=roles_by_pair, roles=roles,
-        explore=explore, titles=titles, opener=opener,
+        explore=explore, stored_row=view_row, opener=opener,
         history_item=item_remap[act_item[hist_rows]], history_actor=actor_remap[actor_all[hist_rows]],
         _known=known)
