@@ -116,4 +116,13 @@ def test_zonemap_demo_serves_without_a_terminal(tmp_path):
         assert status == 200
     finally:
         proc.terminate()
-        proc.wait(10)
+        proc.wait(20)
+    # stopping `zonemap demo` (SIGTERM, as a supervisor or `kill` does) stops the server too
+    deadline, answering = time.monotonic() + 10, True
+    while answering and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                time.sleep(0.3)
+        except OSError:
+            answering = False
+    assert not answering, "the streamlit server outlived `zonemap demo`"

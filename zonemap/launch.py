@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -147,6 +148,10 @@ def run_dashboard(config_path: str | Path, db: str | Path, port: int | None = No
     env = {**os.environ, "ZONEMAP_CONFIG": str(Path(config_path).resolve()), "ZONEMAP_DB": str(db)}
     url = f"http://localhost:{port}"
     echo(f"zonemap dashboard: {url}  (Ctrl-C stops it)")
+    proc = None
+    # a SIGTERM (a supervisor, `kill`) stops the server as Ctrl-C does, instead of orphaning it
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if on_main else None
     try:
         proc = subprocess.Popen(streamlit_command(port, open_browser, extra_args), env=env)
         if open_browser:
@@ -154,6 +159,20 @@ def run_dashboard(config_path: str | Path, db: str | Path, port: int | None = No
         return proc.wait()
     except KeyboardInterrupt:
         return 0
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if on_main:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _open_when_up(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
