@@ -72,7 +72,10 @@ def main() -> None:
     t = time.perf_counter()
     compute_report(cfg, store, as_of, 12)
     inproc = time.perf_counter() - t
-    print(f"report (12-week window, process incl. start-up): best {min(times):.2f} s, worst {max(times):.2f} s")
+    import statistics
+
+    print(f"report (12-week window, process incl. start-up): best {min(times):.2f} s, "
+          f"median {statistics.median(times):.2f} s, worst {max(times):.2f} s over {len(times)} runs")
     print(f"report (in-process: load window + analysis + changes): {inproc:.2f} s")
     print(f"report peak memory: {peak_mib:.0f} MiB")
 
