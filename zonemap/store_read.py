@@ -9,17 +9,20 @@ components, paths) are Arrow lists of strings in both, parsed by Arrow and never
 turned into Python lists (the analysis splits them in Arrow).
 
 The ADBC driver carries its own SQLite library. It is used only for reading, on its own
-read-only connection that is closed right after, so it never holds a lock while the
+read-only connections that are closed right after, so it never holds a lock while the
 process's other SQLite connections write.
+
+`PendingRead` starts the four queries on threads and returns at once; the conversions
+(times, missing text, lists) run in Arrow on those threads too. `zonemap report` imports
+pandas and the analysis meanwhile, which is why this module and `store` import pandas
+only inside the functions that need it.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import pyarrow as pa
 
