@@ -12,6 +12,7 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/python -m compileall -q zonemap connectors dashboard  # bytecode now, even where PYTHONDONTWRITEBYTECODE is set
 	touch $(STAMP)
 
 setup: $(STAMP)
