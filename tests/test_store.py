@@ -209,3 +209,21 @@ def test_the_cli_starts_without_pandas_so_a_report_reads_while_importing_it():
     probe = "import sys, zonemap.cli; print(sorted({'pandas', 'numpy', 'sqlalchemy', 'networkx'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_when_the_arrow_reader_cannot_open_the_store_the_stdlib_reader_serves(store, monkeypatch):
+    """E.g. a store in a read-only folder, where SQLite cannot create the WAL index for a
+    read-only connection: ADBC's error must send the read to the stdlib cursor."""
+    import zonemap.store_read as store_read
+
+    store.upsert([item(1, labels=["a"]), act(1, 1, "2026-11-02T10:00:00Z")])
+    expected = store.load_frames()
+
+    def refuse(*_):
+        raise store_read._adbc.OperationalError("unable to open database file",
+                                                status_code=store_read._adbc.AdbcStatusCode.IO)
+
+    monkeypatch.setattr(store_read, "_fetch", refuse)
+    got = store.load_frames()
+    pd.testing.assert_frame_equal(got.items, expected.items)
+    pd.testing.assert_frame_equal(got.activities, expected.activities)
