@@ -21,7 +21,7 @@ import pandas as pd
 from .areas import UNMAPPED, ItemView, view_shares
 from .coverage import exploration_mask, openers
 from .fte import WEEK, kind_weights, window_end
-from .resolve import exclusion_regex, resolve_people
+from .resolve import excluded_mask, exclusion_regex, resolve_people
 from .roles import choose_rules, rule_table
 from .vectors import by_key, decode, expand, sorted_codes
 
@@ -166,7 +166,7 @@ def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -
     # order of first appearance (`_span_codes`), so they do not depend on the rows outside
     actor_all, actor_uniq = pd.factorize(acts["actor"])
     regex = exclusion_regex(cfg.settings.exclude_actors)
-    excluded = np.array([regex is not None and regex.match(u) is not None for u in actor_uniq.tolist()] + [False])
+    excluded = np.append(excluded_mask(pd.Series(actor_uniq, copy=False), regex).to_numpy(dtype=bool), False)
     kept = ~excluded[actor_all]
     rows = np.flatnonzero((at < stop) & (at >= stop - weeks * WEEK.value) & kept)
     # items: the activities' and the stored ids in one factorisation; item codes are the span's
@@ -177,8 +177,9 @@ def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -
     item = item_remap[act_item[rows]]
     item_index = pd.Index(uniq.take(span_items))
     found = np.full(len(item_index), -1, dtype="int64")
-    in_span = item_remap[stored_codes] >= 0
-    found[item_remap[stored_codes[in_span]]] = np.flatnonzero(in_span)
+    stored_in_span = item_remap[stored_codes]
+    in_span = stored_in_span >= 0
+    found[stored_in_span[in_span]] = np.flatnonzero(in_span)
     kind_all, kind_uniq = pd.factorize(acts["kind"])
     kind_remap, span_kinds = _span_codes(kind_all[rows], len(kind_uniq))
     kind, kinds = kind_remap[kind_all[rows]], np.asarray(kind_uniq.take(span_kinds), dtype=object)
