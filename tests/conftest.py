@@ -14,6 +14,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
 
 
+@pytest.fixture(autouse=True)
+def _no_ambient_store(monkeypatch):
+    """A developer's own ZONEMAP_DB / ZONEMAP_CONFIG must neither steer the tests nor
+    receive their records (a test that gives no --db uses its own [store] url or file)."""
+    monkeypatch.delenv("ZONEMAP_DB", raising=False)
+    monkeypatch.delenv("ZONEMAP_CONFIG", raising=False)
+
+
 @pytest.fixture
 def store(tmp_path) -> Store:
     s = Store(tmp_path / "zonemap.db")
