@@ -227,3 +227,20 @@ def test_when_the_arrow_reader_cannot_open_the_store_the_stdlib_reader_serves(st
     got = store.load_frames()
     pd.testing.assert_frame_equal(got.items, expected.items)
     pd.testing.assert_frame_equal(got.activities, expected.activities)
+
+
+def test_a_writer_closing_during_an_arrow_read_does_not_checkpoint_under_it(tmp_path):
+    """The ADBC driver carries its own copy of SQLite, which the process's other SQLite
+    connections cannot see. When the last of those closes (a sync's store being
+    garbage-collected, say) it would checkpoint the WAL and delete it under the Arrow
+    readers. A read keeps a stdlib read transaction open while ADBC reads, so SQLite
+    knows the file is in use and leaves the WAL alone."""
+    db = tmp_path / "z.db"
+    writer = Store(db)
+    writer.upsert([item(n) for n in range(1, 50)] + [act(n, n, "2026-11-02T10:00:00Z") for n in range(1, 50)])
+    wal = tmp_path / "z.db-wal"
+    assert wal.exists() and wal.stat().st_size > 0  # the writes are in the WAL, its connection pooled
+    pending = Store(db).start_loading()
+    writer.close()  # the process's last stdlib-SQLite connection closes mid-read
+    assert wal.exists() and wal.stat().st_size > 0
+    assert len(pending.frames().activities) == 49

@@ -144,8 +144,9 @@ class PendingRead:
     def __init__(self, engine: Callable[[], object], sqlite_path: Path | None, bounds: tuple[int, int] | None):
         self._engine, self._bounds = engine, bounds
         self._queries = _queries(bounds is not None)
-        self._pool = self._futures = None
+        self._pool = self._futures = self._guard = None
         if _adbc is not None and sqlite_path is not None and sqlite_path.exists():
+            self._guard = _read_guard(sqlite_path)
             self._pool = ThreadPoolExecutor(max_workers=len(self._queries))
             self._futures = {name: self._pool.submit(_fetch, sqlite_path, sql, bounds if bounded else None)
                              for name, (sql, _, bounded) in self._queries.items()}
@@ -160,8 +161,30 @@ class PendingRead:
             finally:
                 self._pool.shutdown(wait=True)
                 self._futures = None
+                if self._guard is not None:
+                    self._guard.close()
         with self._engine().connect() as conn:
             return _finish(_read_cursor(conn.connection.driver_connection, self._bounds))
+
+
+def _read_guard(path: Path):
+    """A stdlib read transaction held while ADBC reads. ADBC's copy of SQLite is invisible
+    to the process's other SQLite connections (the store's, a sync's); were the last of
+    those to close meanwhile, it would checkpoint the WAL and delete it under the Arrow
+    readers. An open reader in the same copy of SQLite as theirs stops that. None where
+    it cannot be opened (ADBC then reads alone, as before)."""
+    import sqlite3
+
+    guard = None
+    try:
+        guard = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+        guard.execute("BEGIN")
+        guard.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # starts the read transaction
+        return guard
+    except sqlite3.Error:
+        if guard is not None:
+            guard.close()
+        return None
 
 
 def _read_cursor(dbapi_conn, bounds: tuple[int, int] | None) -> dict[str, pd.DataFrame]:
