@@ -69,7 +69,7 @@ def main() -> None:
     times = []
     for _ in range(args.repeat):
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "zonemap.cli", "report", "--window", "12", "--format", "json",
+        subprocess.run([sys.executable, "-m", "zonemap", "report", "--window", "12", "--format", "json",
                         "--out", str(out / "report.json")], env=env, check=True, stderr=subprocess.DEVNULL)
         times.append(time.perf_counter() - t)
     peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

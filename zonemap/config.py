@@ -16,6 +16,8 @@ from typing import Any, Literal
 import pathspec
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from .locate import DEFAULT_STORE_URL, DEFAULT_WINDOW_WEEKS, parse_toml, store_url
+
 DEFAULT_ROLES = ["engineering", "design", "product"]
 DEFAULT_ROLE_MIN_FTE = 0.2
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -38,7 +40,7 @@ class _Model(BaseModel):
 
 class Settings(_Model):
     as_of: date | None = None  # pins the report date (a frozen snapshot such as the demo); --as-of beats it
-    window_weeks: int = Field(12, ge=1, le=520)
+    window_weeks: int = Field(DEFAULT_WINDOW_WEEKS, ge=1, le=520)
     half_life_weeks: float = Field(0, ge=0)
     full_week_weight: float = Field(0, ge=0)
     active_min_fte: float = Field(0.25, ge=0)
@@ -55,7 +57,7 @@ class Settings(_Model):
 
 
 class StoreConfig(_Model):
-    url: str = "sqlite:///zonemap.db"
+    url: str = DEFAULT_STORE_URL
 
 
 class GithubConfig(_Model):
@@ -367,7 +369,7 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(f"{path}: no such config file; write one (see the README's Configuration) "
                           f"or pass --config / set ZONEMAP_CONFIG; `zonemap demo` needs none")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = parse_toml(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -410,15 +412,7 @@ def resolve_store_url(cfg: Config | None, db: str | None) -> str:
 
     A plain path becomes a sqlite URL; a relative `[store] url` is relative to the config file.
     """
-    if db:
-        return db if "://" in db else f"sqlite:///{Path(db).expanduser().resolve()}"
-    url = cfg.store.url if cfg else "sqlite:///zonemap.db"
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-        rel = url[len("sqlite:///"):]
-        if rel and rel != ":memory:":
-            base = cfg.base_dir if cfg else Path.cwd()
-            return f"sqlite:///{(base / rel).resolve()}"
-    return url
+    return store_url(db, cfg.store.url if cfg else None, cfg.base_dir if cfg else None)
 
 
 # -- check -----------------------------------------------------------------------------

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
-from connectors.records import Activity, Component, Identity, Item, Record
-
 ITEM_COLUMNS = ["id", "source", "kind", "title", "url", "repo", "project", "labels",
                 "components", "epic", "issue_type", "paths", "draft", "state",
                 "created_at", "updated_at"]
@@ -17,6 +15,8 @@ COMPONENT_COLUMNS = ["id", "project", "name", "lead"]
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from connectors.records import Record
 
 
 def _frame(rows: list[dict], columns: list[str], times: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -42,6 +42,8 @@ class Frames:
     @classmethod
     def from_records(cls, records: Iterable[Record]) -> "Frames":
         """Frames from records; within the iterable the last record with an id wins."""
+        from connectors.records import Activity, Component, Identity, Item  # pydantic: not on the read path
+
         by_type: dict[type, dict[str, dict]] = {Item: {}, Activity: {}, Identity: {}, Component: {}}
         for r in records:
             by_type[type(r)][r.id] = r.model_dump(exclude={"type"})

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 from connectors.base import Batch
 from connectors.records import Activity, Component, Identity, Item, Record, format_time
 
+from .locate import epoch_bounds, sqlite_file
+
 if TYPE_CHECKING:  # pandas comes with the first read, so `zonemap report` can import it while the store is read
     import pandas as pd
 
@@ -79,10 +81,9 @@ class Store:
         if "://" not in url:
             url = f"sqlite:///{Path(url).expanduser().resolve()}"
         self.url = url
-        self.sqlite_path: Path | None = None
+        self.sqlite_path: Path | None = sqlite_file(url)
         self._engine = None
-        if url.startswith("sqlite:///") and not url.endswith(":memory:"):
-            self.sqlite_path = Path(url[len("sqlite:///"):])
+        if self.sqlite_path is not None:
             folder = self.sqlite_path.parent
             if not folder.is_dir():
                 raise StoreError(f"store {url[len('sqlite:///'):]}: folder {folder} does not exist; "
@@ -284,11 +285,12 @@ class Store:
     def start_loading(self, start: datetime | None = None, end: datetime | None = None) -> PendingRead:
         """`load_frames`, begun: the store is read on other threads while the caller goes
         on; the returned object's ``frames()`` waits for the result."""
-        from .store_read import PendingRead
+        from .store_read import PendingRead, take_read_ahead
 
-        bounds = None
-        if start is not None or end is not None:
-            bounds = (_epoch_bound(start, -2**62), _epoch_bound(end, 2**62))
+        bounds = epoch_bounds(start, end)
+        ahead = take_read_ahead(self.sqlite_path, bounds)  # begun by the console script (`read_ahead`)
+        if ahead is not None:
+            return ahead.serving(lambda: self.engine)
         return PendingRead(lambda: self.engine, self.sqlite_path, bounds)
 
     def iter_records(self) -> Iterator[dict]:
@@ -313,15 +315,6 @@ class Store:
 
 def _iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _epoch_bound(when: datetime | None, default: int) -> int:
-    """Epoch seconds of a bound (a datetime or pandas Timestamp; naive means UTC)."""
-    if when is None:
-        return default
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return int(when.timestamp())
 
 
 def _stored_schema(path: Path) -> int | None:

@@ -151,6 +151,12 @@ class PendingRead:
             self._futures = {name: self._pool.submit(_fetch, sqlite_path, sql, bounds if bounded else None)
                              for name, (sql, _, bounded) in self._queries.items()}
 
+    def serving(self, engine: Callable[[], object]) -> "PendingRead":
+        """This read, for a store whose engine `engine` gives (a read begun ahead of the
+        store being opened has none yet)."""
+        self._engine = engine
+        return self
+
     def frames(self) -> Frames:
         if self._futures is not None:
             try:
@@ -165,6 +171,28 @@ class PendingRead:
                     self._guard.close()
         with self._engine().connect() as conn:
             return _finish(_read_cursor(conn.connection.driver_connection, self._bounds))
+
+
+# Reads begun by the console script before the CLI's imports (`zonemap.read_ahead`),
+# by (file, bounds): `Store.start_loading` takes one that asks for exactly the same.
+_ahead: dict[tuple[Path, tuple[int, int] | None], PendingRead] = {}
+
+
+def read_ahead(sqlite_path: Path, bounds: tuple[int, int] | None) -> PendingRead:
+    """Begin reading a window before any store is opened; see `take_read_ahead`."""
+    pending = _ahead[(sqlite_path, bounds)] = PendingRead(_no_engine, sqlite_path, bounds)
+    return pending
+
+
+def take_read_ahead(sqlite_path: Path | None, bounds: tuple[int, int] | None) -> PendingRead | None:
+    """The read begun ahead for this very file and bounds, if any (taken once)."""
+    if sqlite_path is None or not _ahead:
+        return None
+    return _ahead.pop((sqlite_path, bounds), None)
+
+
+def _no_engine():
+    raise RuntimeError("a read begun ahead needs `serving(engine)` before its fallback can run")
 
 
 def _read_guard(path: Path):

@@ -7,13 +7,12 @@ the digest (Markdown), the areas table (CSV) and the report (JSON).
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import streamlit as st
 
 from dashboard import charts, loading, ui
 from zonemap.report import report_csv, report_markdown
+from zonemap.reporting import report_json
 
 SHORT_GAP_WORDS = {"no_taste_maker": "no<br>taste-maker", "absent_taste_maker": "taste-maker<br>absent",
                    "role_gap": "role<br>gap", "uncurated_explorations": "uncurated<br>explorations"}
@@ -111,7 +110,7 @@ def downloads(ctx: ui.Ctx) -> None:
                        icon=":material/description:", width="stretch")
     c2.download_button("Areas (CSV)", report_csv(report), f"{stem}-areas.csv", "text/csv",
                        icon=":material/table:", width="stretch")
-    c3.download_button("Report (JSON)", json.dumps(report, indent=2, ensure_ascii=False), f"{stem}.json",
+    c3.download_button("Report (JSON)", report_json(report), f"{stem}.json",
                        "application/json", icon=":material/data_object:", width="stretch")
 
 

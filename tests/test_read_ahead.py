@@ -1,0 +1,163 @@
+"""The console script reads a report's window before the CLI starts (zonemap.read_ahead):
+it must read exactly what the CLI will ask for, be used only then, and never change
+what a command prints or how it fails."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from connectors.records import Activity, Identity, Item
+from zonemap import read_ahead, store_read
+from zonemap.config import load_config, resolve_store_url
+from zonemap.locate import epoch_bounds, report_bounds
+from zonemap.reporting import report_json
+from zonemap.store import Store
+
+from conftest import ROOT
+
+CONFIG = """
+[settings]
+as_of = 2026-11-20
+window_weeks = 4
+
+[store]
+url = "sqlite:///data/z.db"
+
+[[areas]]
+id = "web"
+labels = ["web"]
+"""
+
+
+@pytest.fixture(autouse=True)
+def _no_reads_left_ahead():
+    yield
+    store_read._ahead.clear()
+
+
+@pytest.fixture
+def org(tmp_path, write_config):
+    """A config whose relative [store] url names a store with a little work in it."""
+    config = write_config(CONFIG)
+    (tmp_path / "data").mkdir()
+    store = Store(tmp_path / "data" / "z.db")
+    records = [Identity(id="github:alice", name="Alice")]
+    for n in range(1, 6):
+        records.append(Item(id=f"github:acme/web#{n}", source="github", kind="issue", title=f"t{n}", labels=["web"]))
+        records.append(Activity(id=f"github:acme/web#{n}/c", item=f"github:acme/web#{n}", kind="issue_commented",
+                                actor="github:alice", at=f"2026-11-{2 * n + 5:02d}T10:00:00Z"))
+    store.upsert(records)
+    store.close()
+    return config
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["report"], (None, None, None, None)),
+    (["--config", "c.toml", "--db=s.db", "--debug", "report", "--as-of", "2026-01-02", "--window=3",
+      "--format", "md", "--out", "x.md"], ("c.toml", "s.db", "2026-01-02", "3")),
+    (["--config=c.toml", "report", "--window", "5"], ("c.toml", None, None, "5")),
+])
+def test_a_report_command_line_is_understood(argv, expected):
+    request = read_ahead.parse_report_request(argv, {})
+    got = (str(request.config) if request.config else None, request.db, request.as_of, request.window)
+    assert got == expected
+
+
+def test_the_environment_twins_count_and_the_options_beat_them():
+    env = {"ZONEMAP_CONFIG": "e.toml", "ZONEMAP_DB": "e.db"}
+    request = read_ahead.parse_report_request(["report"], env)
+    assert (str(request.config), request.db) == ("e.toml", "e.db")
+    request = read_ahead.parse_report_request(["--config", "c.toml", "--db", "c.db", "report"], env)
+    assert (str(request.config), request.db) == ("c.toml", "c.db")
+
+
+@pytest.mark.parametrize("argv", [
+    ["sync"], ["report", "--help"], ["--help", "report"], ["report", "--bogus"], ["--config", "report"],
+    ["report", "--window"], ["--debug=1", "report"], ["report", "extra"], ["--config", "report", "report", "--db", "x"],
+])
+def test_anything_else_is_left_to_the_cli(argv):
+    assert read_ahead.parse_report_request(argv, {}) is None
+
+
+def test_it_reads_the_very_file_and_window_the_cli_will(org, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path / "data")  # the store url is relative to the config, not to here
+    request = read_ahead.parse_report_request(["--config", str(org), "report"], {})
+    cfg = load_config(org)
+    expected_file = Store(resolve_store_url(cfg, None)).sqlite_path
+    assert read_ahead.report_window(request) == (
+        expected_file, epoch_bounds(*report_bounds(cfg.settings.as_of, cfg.settings.window_weeks)))
+    request = read_ahead.parse_report_request(["--config", str(org), "report", "--as-of", "2026-11-27",
+                                               "--window", "2"], {})
+    assert read_ahead.report_window(request)[1] == epoch_bounds(*report_bounds(date(2026, 11, 27), 2))
+
+
+@pytest.mark.parametrize("text", ["not toml [", "[settings]\nwindow_weeks = 'x'\n", "[settings]\nas_of = 3\n",
+                                  "[store]\nurl = 'sqlite:///missing.db'\n", "settings = 1\n"])
+def test_a_config_it_cannot_follow_means_no_read_ahead(write_config, text):
+    path = write_config(text)
+    assert not read_ahead.start(["--config", str(path), "report"], {})
+    assert not store_read._ahead
+
+
+def test_the_store_takes_the_read_begun_ahead_only_for_the_same_file_and_window(org, tmp_path):
+    assert read_ahead.start(["--config", str(org), "report"], {})
+    cfg = load_config(org)
+    store = Store(resolve_store_url(cfg, None))
+    ahead = next(iter(store_read._ahead.values()))
+    other = store.start_loading(*report_bounds(cfg.settings.as_of, 9))  # another window: read afresh
+    assert other is not ahead and store_read._ahead
+    taken = store.start_loading(*report_bounds(cfg.settings.as_of, cfg.settings.window_weeks))
+    assert taken is ahead and not store_read._ahead
+    got, fresh = taken.frames(), other.frames()
+    assert len(got.activities) == 5 and len(fresh.activities) == 5
+    expected = store.load_frames(*report_bounds(cfg.settings.as_of, cfg.settings.window_weeks))
+    for name in ("items", "activities", "identities", "components"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name))
+    store.close()
+
+
+def _zonemap(*args, module="zonemap"):
+    return subprocess.run([sys.executable, "-m", module, *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT)
+
+
+def test_the_console_script_prints_the_same_report_with_and_without_reading_ahead(org):
+    ahead = _zonemap("--config", org, "report")
+    plain = _zonemap("--config", org, "report", module="zonemap.cli")  # the CLI alone reads no window ahead
+    assert ahead.returncode == 0, ahead.stderr
+    assert ahead.stdout == plain.stdout
+    assert json.loads(ahead.stdout)["summary"]["people"] == 1
+
+
+def test_a_bad_config_still_fails_in_one_line_with_status_2(org):
+    org.write_text(org.read_text() + "\n[[areas]]\nid = 'web'\n")  # a duplicate area id
+    result = _zonemap("--config", org, "report")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr and "web" in result.stderr
+
+
+def test_reading_ahead_starts_before_pydantic_and_pandas_are_imported():
+    probe = ("import sys, zonemap.read_ahead, zonemap.store_read\n"
+             "print(sorted({'pandas', 'pydantic', 'typer', 'sqlalchemy'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_the_report_json_is_what_json_dumps_writes():
+    report = {"areas": [{"id": "wéb", "fte": 0.125, "gaps": [], "score": 1.0, "bus_factor": None,
+                         "names": {"x": [1, 2.5, True]}}], "empty": {}, "text": "a\"b\\c\n\u2028<img>"}
+    assert report_json(report) == json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_the_demo_report_json_is_what_json_dumps_writes(cli, tmp_path):
+    db = tmp_path / "demo.db"
+    assert cli("--config", ROOT / "data/sample/zones.toml", "--db", db, "import",
+               ROOT / "data/sample/records.jsonl.gz").exit_code == 0
+    out = cli("--config", ROOT / "data/sample/zones.toml", "--db", db, "report").stdout
+    assert out == json.dumps(json.loads(out), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,5 @@
+"""`python -m zonemap`: the console script."""
+
+from .entry import main
+
+main()
