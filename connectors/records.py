@@ -39,7 +39,8 @@ def format_time(value: datetime | None) -> str | None:
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # defer_build: the schemas are built on first use, not at import (a report validates no record)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     def to_json(self) -> dict:
         out = self.model_dump()

@@ -16,11 +16,10 @@ from itertools import chain
 
 import numpy as np
 import pandas as pd
-import pathspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .config import split_repo_prefix
+from .config import gitignore_patterns, split_repo_prefix
 from .vectors import expand, positions
 
 UNMAPPED = "(unmapped)"
@@ -37,7 +36,7 @@ def _compile(pattern: str) -> re.Pattern | None:
     CODEOWNERS does not (``*`` never crosses ``/``): when the last segment has a
     wildcard, the pattern matches files at that depth only.
     """
-    compiled = pathspec.GitIgnoreSpec.from_lines([pattern]).patterns
+    compiled = gitignore_patterns(pattern)
     regex = getattr(compiled[0], "regex", None) if compiled else None
     if regex is None:
         return None

@@ -7,6 +7,7 @@ The pydantic models mirror the TOML keys one to one.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomli as tomllib  # the compiled build of the parser that became the stdlib tomllib: 3x faster
 from datetime import date
@@ -310,11 +311,19 @@ def split_repo_prefix(pattern: str) -> tuple[str | None, str]:
     return None, pattern
 
 
+@functools.lru_cache(maxsize=4096)
+def gitignore_patterns(pattern: str) -> list:
+    """pathspec's compiled gitignore form of one path pattern, kept: the config's check
+    and the area mapping would otherwise compile each of a big config's hundreds of
+    patterns twice per report. Raises pathspec's errors for a bad pattern."""
+    return pathspec.GitIgnoreSpec.from_lines([pattern]).patterns
+
+
 def check_glob(pattern: str) -> None:
     if not pattern.strip():
         raise ValueError("an empty path pattern matches nothing")
     try:
-        pathspec.GitIgnoreSpec.from_lines([pattern])
+        gitignore_patterns(pattern)
     except Exception as exc:  # pathspec raises its own error types
         raise ValueError(f"bad path pattern {pattern!r}: {exc}") from None
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 from .areas import ItemView
 from .fte import TOL
-from .resolve import resolve_taste_maker
+from .resolve import taste_maker_resolver
 
 OPENING_KINDS = ("pr_opened", "issue_opened", "jira_created")
 CURATING_KINDS = ("pr_reviewed", "pr_commented", "issue_commented", "jira_commented")
@@ -25,19 +25,20 @@ def assigned_taste_makers(cfg, identities: pd.DataFrame, people: pd.DataFrame,
     every area that selects the component by name (origin "jira"); a person both
     configured and lead keeps origin "config".
     """
-    rows = [(a.id, resolve_taste_maker(ref, identities, people), "config")
-            for a in cfg.areas for ref in a.taste_makers]
+    resolve = taste_maker_resolver(identities, people)
+    rows = [(a.id, resolve(ref), "config") for a in cfg.areas for ref in a.taste_makers]
     jira = getattr(cfg, "jira", None)
     if jira is not None and jira.component_leads and not components.empty:
         leads = components.dropna(subset=["lead"])
         by_name: dict[str, list[str]] = {}
         for name, lead in zip(leads["name"].astype(str).str.strip().str.lower(), leads["lead"]):
             by_name.setdefault(name, []).append(lead)
+        known = set(identities["identity"].tolist())
         for a in cfg.areas:
             for comp in a.components:
                 for lead in by_name.get(comp.strip().lower(), []):
-                    if (identities["identity"] == lead).any():  # excluded leads are not people
-                        rows.append((a.id, resolve_taste_maker(lead, identities, people), "jira"))
+                    if lead in known:  # excluded leads are not people
+                        rows.append((a.id, resolve(lead), "jira"))
     out = pd.DataFrame(rows, columns=["area", "person", "origin"])
     return out.drop_duplicates(["area", "person"], keep="first").reset_index(drop=True)
 
@@ -85,12 +86,12 @@ def explorations(cfg, pairs: pd.DataFrame, curating: pd.DataFrame, people: pd.Da
         return pd.DataFrame({c: pd.Series(dtype=bool if c == "curated" else "str") for c in cols})
     cur = curating[["item", "person"]].merge(pairs[["item", "area", "author"]], on="item")
     cur = cur[cur["person"] != cur["author"]]
-    tm_roles = set(cfg.settings.taste_maker_roles)
-    role = dict(zip(people.index.tolist(), people["inferred_role"].tolist()))
-    steering = set(zip(steer["area"].tolist(), steer["person"].tolist()))
-    done = {(i, a) for i, a, p in zip(cur["item"].tolist(), cur["area"].tolist(), cur["person"].tolist())
-            if (a, p) in steering or role.get(p) in tm_roles}
-    curated = np.array([k in done for k in zip(pairs["item"].tolist(), pairs["area"].tolist())], dtype=bool)
+    tm_people = people.index[people["inferred_role"].isin(list(cfg.settings.taste_maker_roles)).to_numpy()]
+    by_role = cur["person"].isin(tm_people).to_numpy()
+    by_steering = pd.MultiIndex.from_frame(cur[["area", "person"]]).isin(
+        pd.MultiIndex.from_frame(steer[["area", "person"]])) if len(steer) else np.zeros(len(cur), dtype=bool)
+    done = cur.loc[by_role | by_steering, ["item", "area"]]
+    curated = pd.MultiIndex.from_frame(pairs[["item", "area"]]).isin(pd.MultiIndex.from_frame(done))
     return pairs.assign(curated=curated).sort_values(["area", "item"], ignore_index=True)[cols]
 
 

@@ -100,13 +100,18 @@ def time_average(weekly: dict, window_weeks: int, half_life: float, sizes: dict)
     return {"p": p, "a": a, "r": r, "fte": fte}
 
 
+def _sum_table(fte: pd.DataFrame, index: str) -> pd.DataFrame:
+    """``Σ fte`` by `index` (rows) and role (columns), 0 where nothing was summed: what
+    ``pivot_table(aggfunc="sum", fill_value=0)`` gives, for a quarter of its cost."""
+    return fte.groupby([index, "role"], sort=True)["fte"].sum().unstack("role", fill_value=0.0)
+
+
 def area_fte(cfg, fte: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
     """Step 7 — ``F[a,r]`` for every configured area × role (zeros included), ``F[a]``
     and `active` (``F[a] >= active_min_fte``).  ``(unmapped)`` is not an area."""
     ids = [a.id for a in cfg.areas]
     roles = list(cfg.settings.roles)
-    grid = (fte[fte["area"].isin(ids)].pivot_table(index="area", columns="role", values="fte",
-                                                   aggfunc="sum", fill_value=0.0)
+    grid = (_sum_table(fte[fte["area"].isin(ids)], "area")
             .reindex(index=ids, columns=roles, fill_value=0.0).fillna(0.0))
     grid.index.name, grid.columns.name = "area", "role"
     area_role = grid.stack().rename("fte").reset_index()
@@ -120,7 +125,7 @@ def person_roles(cfg, fte: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     share; a tie goes to the declared role if it is among the tied, else to config order;
     None for a person without FTE).  Adds fte, share_<role>, inferred_role to `people`."""
     roles = list(cfg.settings.roles)
-    by_role = (fte.pivot_table(index="person", columns="role", values="fte", aggfunc="sum", fill_value=0.0)
+    by_role = (_sum_table(fte, "person")
                .reindex(columns=roles, fill_value=0.0).reindex(people.index, fill_value=0.0).fillna(0.0))
     total = by_role.sum(axis=1)
     shares = by_role.div(total.where(total > 0), axis=0).fillna(0.0)

@@ -177,11 +177,18 @@ def resolve_people(cfg, identity_records: pd.DataFrame, actors: Iterable[str],
     return identities, people
 
 
-def resolve_taste_maker(ref: str, identities: pd.DataFrame, people: pd.DataFrame) -> str:
-    """A taste-maker reference (person id or identity id) as a person id."""
-    if ref in people.index and bool(people.at[ref, "declared"]):
-        return ref
-    hit = identities.loc[identities["identity"] == ref, "person"]
-    if not hit.empty:
-        return hit.iloc[0]
-    return ref
+def taste_maker_resolver(identities: pd.DataFrame, people: pd.DataFrame):
+    """A function from a taste-maker reference (a person id or an identity id) to the
+    person id it names; the lookups are built once for all of a config's references."""
+    declared = set(people.index[people["declared"].to_numpy(dtype=bool)])
+    person_of: dict[str, str] = {}
+    for ident, person in zip(identities["identity"].tolist(), identities["person"].tolist()):
+        person_of.setdefault(ident, person)  # the first row of an identity, as a lookup would find it
+
+    def resolve(ref: str) -> str:
+        if ref in declared:
+            return ref
+        return person_of.get(ref, ref)
+
+    return resolve
+
