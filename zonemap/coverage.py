@@ -9,6 +9,7 @@ import pandas as pd
 from .areas import ItemView
 from .fte import TOL
 from .resolve import taste_maker_resolver
+from .vectors import by_key, expand
 
 OPENING_KINDS = ("pr_opened", "issue_opened", "jira_created")
 CURATING_KINDS = ("pr_reviewed", "pr_commented", "issue_commented", "jira_commented")
@@ -84,14 +85,26 @@ def explorations(cfg, pairs: pd.DataFrame, curating: pd.DataFrame, people: pd.Da
     cols = ["item", "area", "author", "curated", "title", "url"]
     if pairs.empty:
         return pd.DataFrame({c: pd.Series(dtype=bool if c == "curated" else "str") for c in cols})
-    cur = curating[["item", "person"]].merge(pairs[["item", "area", "author"]], on="item")
-    cur = cur[cur["person"] != cur["author"]]
+    # on integer codes: these frames are small, and pandas' string joins cost more than the work
+    n_pairs, n_cur = len(pairs), len(curating)
+    item, _ = pd.factorize(pd.concat([pairs["item"], curating["item"]], ignore_index=True))
     tm_people = people.index[people["inferred_role"].isin(list(cfg.settings.taste_maker_roles)).to_numpy()]
-    by_role = cur["person"].isin(tm_people).to_numpy()
-    by_steering = pd.MultiIndex.from_frame(cur[["area", "person"]]).isin(
-        pd.MultiIndex.from_frame(steer[["area", "person"]])) if len(steer) else np.zeros(len(cur), dtype=bool)
-    done = cur.loc[by_role | by_steering, ["item", "area"]]
-    curated = pd.MultiIndex.from_frame(pairs[["item", "area"]]).isin(pd.MultiIndex.from_frame(done))
+    person, persons = pd.factorize(pd.concat([pairs["author"], curating["person"], steer["person"]],
+                                             ignore_index=True))
+    area, _ = pd.factorize(pd.concat([pairs["area"], steer["area"]], ignore_index=True))
+    author, cur_person, steer_person = person[:n_pairs], person[n_pairs:n_pairs + n_cur], person[n_pairs + n_cur:]
+    pair_area, steer_area = area[:n_pairs], area[n_pairs:]
+    # each curating activity with each (exploration, area) pair of its item
+    missing = int(item.max()) + 1
+    item = np.where(item >= 0, item, missing)  # a missing item joins missing ones, as in a merge
+    cur_row, pair_row = expand(by_key(item[:n_pairs], missing + 1, {}), item[n_pairs:])
+    who = cur_person[cur_row]
+    other = (who != author[pair_row]) & (who >= 0)  # not the author's own activity
+    is_tm = np.append(pd.Index(persons).isin(tm_people), False)
+    steering = np.isin(pair_area[pair_row] * (len(persons) + 1) + who,
+                       steer_area * (len(persons) + 1) + steer_person)
+    curated = np.zeros(n_pairs, dtype=bool)
+    curated[pair_row[other & (is_tm[who] | steering)]] = True
     return pairs.assign(curated=curated).sort_values(["area", "item"], ignore_index=True)[cols]
 
 

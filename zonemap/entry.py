@@ -17,10 +17,21 @@ os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 
 def main() -> None:
+    started = False
     if "report" in sys.argv[1:]:
         from . import read_ahead
 
-        read_ahead.start(sys.argv[1:], os.environ)
+        started = read_ahead.start(sys.argv[1:], os.environ)
     from .cli import main as cli_main
 
-    cli_main()
+    try:
+        cli_main()
+    except SystemExit as exc:
+        if started and isinstance(exc.code, (int, type(None))):
+            from .store_read import reads_ahead_left
+
+            if reads_ahead_left():  # never taken (the command failed first): do not wait for it to finish
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(exc.code or 0)
+        raise

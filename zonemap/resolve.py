@@ -76,13 +76,23 @@ class _Union:
         self.parent: dict[str, str] = {}
         self.owner: dict[str, str] = {}  # root -> declared person id
 
-    def find(self, x: str) -> str:
+    def add(self, x: str) -> None:
+        """Make `x` a node (its own group unless it is one already)."""
         self.parent.setdefault(x, x)
-        root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:
-            self.parent[x], x = root, self.parent[x]
+
+    def find(self, x: str) -> str:
+        parent = self.parent
+        up = parent.get(x)
+        if up is None:  # a new node
+            parent[x] = x
+            return x
+        if up == x or parent[up] == up:  # a root or a root's child: most nodes
+            return up
+        root = up
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
         return root
 
     def union(self, a: str, b: str) -> None:
@@ -117,7 +127,7 @@ def resolve_people(cfg, identity_records: pd.DataFrame, actors: Iterable[str],
     for person in cfg.people:
         ids = list(person.identities)
         anchor = f"person:{person.id}"  # a node per declared person, so one with no identities still exists
-        uf.find(anchor)
+        uf.add(anchor)
         uf.owner[anchor] = person.id
         for ident in ids:
             uf.union(anchor, ident)
@@ -130,11 +140,11 @@ def resolve_people(cfg, identity_records: pd.DataFrame, actors: Iterable[str],
     record_ids, emails = records["id"].tolist(), records["email"].tolist()  # plain lists: iterating Arrow costs
     names = {}
     for ident, name in zip(record_ids, records["name"].tolist()):
-        uf.find(ident)
+        uf.add(ident)
         if isinstance(name, str) and name.strip() and ident not in names:
             names[ident] = name.strip()
     for ident in list(actors) + [e for e in extra if f"person:{e}" not in uf.parent]:
-        uf.find(ident)
+        uf.add(ident)
 
     # email links: every identity with a key joins the key's group; a noreply key is github:login
     github_by_lower = {i.lower(): i for i in list(uf.parent) if i.startswith("github:")}

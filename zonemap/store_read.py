@@ -191,6 +191,11 @@ def take_read_ahead(sqlite_path: Path | None, bounds: tuple[int, int] | None) ->
     return _ahead.pop((sqlite_path, bounds), None)
 
 
+def reads_ahead_left() -> bool:
+    """Whether a read begun ahead was never taken."""
+    return bool(_ahead)
+
+
 def _no_engine():
     raise RuntimeError("a read begun ahead needs `serving(engine)` before its fallback can run")
 
