@@ -66,9 +66,9 @@ def weekly_fte(cfg, acts: dict, item_areas: dict, role_split: dict, sizes: dict)
     r.  Returns p, week, a, r, fte ordered by those codes.
     """
     n = sizes
-    (p, week, i, k), weight = _group_sum([acts["p"], acts["week"], acts["i"], acts["k"]],
-                                         [n["p"], n["week"], n["i"], n["k"]], acts["weight"], ordered=False)
-    total = pd.Series(weight, copy=False).groupby(p * n["week"] + week, sort=False).transform("sum").to_numpy()
+    p, week, i, k, weight = acts["p"], acts["week"], acts["i"], acts["k"], acts["weight"]
+    person_week = (p + 1) * n["week"] + week  # a dense key (person -1 included), summed by counting
+    total = np.bincount(person_week, weights=weight, minlength=(n["p"] + 1) * n["week"])[person_week]
     ok = total > TOL
     p, week, i, k, weight, total = p[ok], week[ok], i[ok], k[ok], weight[ok], total[ok]
     full = float(cfg.settings.full_week_weight)
