@@ -106,7 +106,11 @@ def _fetch(path: Path, sql: str, bounds: tuple[int, int] | None) -> pa.Table:
 
 def _finish_arrow(table: pa.Table) -> pa.Table:
     """In Arrow, what `_finish_frame` does in pandas: epoch seconds to UTC times, '' back
-    to missing, the items' NDJSON lists parsed, drafts as booleans."""
+    to missing, the items' NDJSON lists parsed, drafts as booleans.
+
+    This runs on the reading threads while the main thread imports pandas, so it makes
+    no Arrow scalar or table out of Python values: pyarrow imports pandas for that, and
+    an import of pandas on a reading thread waits for the main thread's to finish."""
     if not table.num_rows:
         return table  # an empty result's column types are unknown: `_finish_frame` sets them
     import pyarrow.compute as pc
@@ -116,15 +120,17 @@ def _finish_arrow(table: pa.Table) -> pa.Table:
         if name in TIME_COLUMNS:
             col = col.cast(pa.int64()).cast(pa.timestamp("s", tz="UTC")).cast(pa.timestamp("us", tz="UTC"))
         elif name == "draft":
-            col = pc.fill_null(col.cast(pa.int64()), 0).cast(pa.bool_())
+            col = col.cast(pa.int64()).cast(pa.bool_())
+            col = pc.and_kleene(col, pc.is_valid(col))  # missing: false
         elif name == "lists":
             columns.update(zip(LIST_COLUMNS, _parse_lists(col).columns))
             continue
         elif name not in NUMERIC_COLUMNS and name not in ("id", "title"):
-            col = pc.if_else(pc.equal(col, ""), pa.scalar(None, col.type), col)
+            empty = pc.invert(pc.cast(pc.utf8_length(col), pa.bool_()))
+            col = pc.if_else(empty, pa.nulls(1, col.type)[0], col)
         columns[name] = col
     order = ITEM_COLUMNS if "lists" in table.column_names else list(columns)
-    return pa.table({name: columns[name] for name in order})
+    return pa.Table.from_arrays([columns[name] for name in order], names=order)
 
 
 def _to_pandas(table: pa.Table, columns: list[str]) -> pd.DataFrame:
