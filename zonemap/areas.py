@@ -255,7 +255,7 @@ def _path_winners(cfg, view: ItemView) -> np.ndarray:
     rules = path_rules(cfg)
     if not rules or not len(pos):
         return np.full(len(pos), None, dtype=object)
-    repo_codes, repos = pd.factorize(view.frame["repo"].to_numpy(dtype=object))
+    repo_codes, repos = pd.factorize(view.frame["repo"])  # missing: -1
     lower = [r.lower() for r in repos]
     repo_codes, repos = pd.factorize(np.array(lower + [""], dtype=object)[repo_codes])  # missing: ""
     pair_codes, pairs = pd.factorize(codes * len(repos) + repo_codes[pos])
