@@ -27,6 +27,7 @@ import streamlit as st
 from zonemap.analysis import Analysis, analyze, changes
 from zonemap.config import Config, ConfigError, load_config, resolve_store_url
 from zonemap.frames import Frames
+from zonemap.locate import report_bounds
 from zonemap.report import report_dict
 from zonemap.store import Store, StoreError
 
@@ -95,10 +96,10 @@ def store_facts(url: str, version: int) -> dict:
 
 
 def window_bounds(as_of: date, window: int, extra_weeks: int = 1) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """Activity range for a window ending the day after ``as_of``, plus ``extra_weeks``
-    earlier weeks (the previous week's analysis needs one)."""
-    end = pd.Timestamp(as_of + timedelta(days=1), tz="UTC")
-    return end - pd.Timedelta(days=7 * (window + extra_weeks)), end
+    """`zonemap.locate.report_bounds` as pandas timestamps: the window ending the day after
+    ``as_of`` plus ``extra_weeks`` earlier weeks (the previous week's analysis needs one)."""
+    start, end = report_bounds(as_of, window, extra_weeks)
+    return pd.Timestamp(start), pd.Timestamp(end)
 
 
 @st.cache_resource(show_spinner=False, max_entries=6)

@@ -40,11 +40,12 @@ def sqlite_file(url: str) -> Path | None:
     return None
 
 
-def report_bounds(as_of: date, window_weeks: int) -> tuple[datetime, datetime]:
-    """The activity range a report at `as_of` needs: its window plus one week for the
-    week-earlier report that `changes` compares with (UTC datetimes)."""
+def report_bounds(as_of: date, window_weeks: int, extra_weeks: int = 1) -> tuple[datetime, datetime]:
+    """The activity range a report at `as_of` needs: its window, ending the day after
+    `as_of`, plus `extra_weeks` earlier weeks (one for the week-earlier report that
+    `changes` compares with); UTC datetimes."""
     end = datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=timezone.utc)
-    return end - timedelta(days=7 * (window_weeks + 1)), end
+    return end - timedelta(days=7 * (window_weeks + extra_weeks)), end
 
 
 def epoch_bound(when: datetime | None, default: int) -> int:
