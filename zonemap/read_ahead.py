@@ -22,7 +22,8 @@ from datetime import date
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from .locate import DEFAULT_CONFIG, DEFAULT_WINDOW_WEEKS, epoch_bounds, parse_ahead, report_bounds, sqlite_file, store_url, today_utc
+from .locate import (DEFAULT_CONFIG, DEFAULT_WINDOW_WEEKS, epoch_bounds, parse_ahead, report_bounds, sqlite_file,
+                     store_url, today_utc)
 
 GLOBAL_OPTIONS = {"--config": True, "--db": True, "--debug": False}  # option: takes a value
 REPORT_OPTIONS = {"--as-of": True, "--window": True, "--format": True, "--out": True}
