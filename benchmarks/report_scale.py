@@ -5,8 +5,12 @@ over 52 weeks, imports it into a fresh SQLite store, then times `zonemap report`
 a 12-week window in a separate process and prints its wall time and peak memory.
 
     .venv/bin/python benchmarks/report_scale.py [--activities N] [--out DIR] [--repeat K] [--reuse]
+    .venv/bin/python benchmarks/report_scale.py --reuse --compare 7b270dd   # this build against another
 
-Targets (docs/benchmarks.md): report <= 2 s and <= 1.5 GiB on the 2-core machine.
+`--compare REV` times the report of this checkout and of git revision REV (checked out
+into a temporary worktree, run with this environment) in alternation, so that both see
+the same minutes of a machine whose speed drifts, and checks that both write the same
+JSON. Targets (docs/benchmarks.md): report <= 2 s and <= 1.5 GiB on the 2-core machine.
 """
 
 from __future__ import annotations
@@ -14,12 +18,42 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _time_reports(builds: dict[str, Path], env: dict, out: Path, repeat: int) -> dict[str, tuple[list, list]]:
+    """Wall and CPU seconds of `zonemap report` for each build, the builds in alternation."""
+    import compileall
+
+    commands = {}
+    for name, tree in builds.items():
+        # the project's bytecode, as any install has it after its first run (a machine with
+        # PYTHONDONTWRITEBYTECODE set would otherwise compile zonemap on every run: ~0.07 s)
+        for package in ("zonemap", "connectors"):
+            compileall.compile_dir(tree / package, quiet=1)
+        # the console script where the build has `python -m zonemap`, else its CLI module
+        module = "zonemap" if (tree / "zonemap" / "__main__.py").exists() else "zonemap.cli"
+        target = out / ("report.json" if tree == ROOT else f"report-{name}.json")
+        commands[name] = ([sys.executable, "-m", module, "report", "--window", "12", "--format", "json",
+                           "--out", str(target)], dict(env, PYTHONPATH=str(tree)))
+    runs: dict[str, tuple[list, list]] = {name: ([], []) for name in builds}
+    for _ in range(repeat):
+        for name, (command, command_env) in commands.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t = time.perf_counter()
+            subprocess.run(command, env=command_env, check=True, stderr=subprocess.DEVNULL)
+            runs[name][0].append(time.perf_counter() - t)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            runs[name][1].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return runs
 
 
 def main() -> None:
@@ -32,6 +66,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "scale")
     ap.add_argument("--repeat", type=int, default=10, help="report runs (best, median and worst are printed)")
     ap.add_argument("--reuse", action="store_true", help="time the store already imported into --out, if any")
+    ap.add_argument("--compare", metavar="REV", help="also time git revision REV, in alternation with this build")
     args = ap.parse_args()
 
     from connectors.records import read_records
@@ -60,18 +95,26 @@ def main() -> None:
         time.sleep(10)  # let the kernel write the fresh store back before the timed runs
 
     env = dict(os.environ, ZONEMAP_CONFIG=str(out / "zones.toml"), ZONEMAP_DB=str(db))
-    # the project's bytecode, as any install has it after its first run (a machine with
-    # PYTHONDONTWRITEBYTECODE set would otherwise compile zonemap on every run: ~0.07 s)
-    import compileall
-
-    for package in ("zonemap", "connectors"):
-        compileall.compile_dir(ROOT / package, quiet=1)
-    times = []
-    for _ in range(args.repeat):
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "zonemap", "report", "--window", "12", "--format", "json",
-                        "--out", str(out / "report.json")], env=env, check=True, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - t)
+    builds = {"this build": ROOT}
+    worktree = None
+    if args.compare:
+        worktree = Path(tempfile.mkdtemp(prefix="zonemap-compare-")) / "tree"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(worktree), args.compare],
+                       check=True)
+        builds[args.compare] = worktree
+    try:
+        runs = _time_reports(builds, env, out, args.repeat)
+    finally:
+        if worktree is not None:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree)], check=False)
+            shutil.rmtree(worktree.parent, ignore_errors=True)
+    for name, (times, cpus) in runs.items():
+        print(f"report (12-week window, process incl. start-up), {name}: best {min(times):.2f} s, "
+              f"median {statistics.median(times):.2f} s, worst {max(times):.2f} s over {len(times)} runs; "
+              f"CPU median {statistics.median(cpus):.2f} s")
+    if args.compare:
+        same = (out / "report.json").read_bytes() == (out / f"report-{args.compare}.json").read_bytes()
+        print(f"report JSON of {args.compare}: {'the same bytes' if same else 'DIFFERENT'}")
     peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     # in-process, without interpreter start-up and imports: the analysis itself
     from datetime import date
@@ -84,10 +127,6 @@ def main() -> None:
     t = time.perf_counter()
     compute_report(cfg, store, as_of, 12)
     inproc = time.perf_counter() - t
-    import statistics
-
-    print(f"report (12-week window, process incl. start-up): best {min(times):.2f} s, "
-          f"median {statistics.median(times):.2f} s, worst {max(times):.2f} s over {len(times)} runs")
     print(f"report (in-process: load window + analysis + changes): {inproc:.2f} s")
     print(f"report peak memory: {peak_mib:.0f} MiB")
 
