@@ -56,6 +56,18 @@ def _time_reports(builds: dict[str, Path], env: dict, out: Path, repeat: int) ->
     return runs
 
 
+def _import_pandas_seconds() -> float:
+    """How long a fresh interpreter takes to import pandas: the machines of this project
+    differ by half from session to session, and this one figure shows which kind of
+    minute a measurement was taken on."""
+    times = []
+    for _ in range(5):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import pandas"], check=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--activities", type=int, default=1_000_000)
@@ -116,6 +128,8 @@ def main() -> None:
         same = (out / "report.json").read_bytes() == (out / f"report-{args.compare}.json").read_bytes()
         print(f"report JSON of {args.compare}: {'the same bytes' if same else 'DIFFERENT'}")
     peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"this machine's pace: `import pandas` takes {_import_pandas_seconds():.2f} s (median of 5; "
+          f"0.46-0.76 s on 2026-12-02, 0.68-0.86 s on 2026-12-03)")
     # in-process, without interpreter start-up and imports: the analysis itself
     from datetime import date
 
