@@ -288,9 +288,9 @@ class Store:
         from .store_read import PendingRead, take_read_ahead
 
         bounds = epoch_bounds(start, end)
-        ahead = take_read_ahead(self.sqlite_path, bounds)  # begun by the console script (`read_ahead`)
+        ahead = take_read_ahead(self.sqlite_path, bounds, lambda: self.engine)  # begun by the console script
         if ahead is not None:
-            return ahead.serving(lambda: self.engine)
+            return ahead
         return PendingRead(lambda: self.engine, self.sqlite_path, bounds)
 
     def iter_records(self) -> Iterator[dict]:

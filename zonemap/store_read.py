@@ -147,7 +147,7 @@ class PendingRead:
     `frames()` waits for them and builds the frames (through the stdlib cursor when ADBC
     is missing or cannot open the store)."""
 
-    def __init__(self, engine: Callable[[], object], sqlite_path: Path | None, bounds: tuple[int, int] | None):
+    def __init__(self, engine: Callable[[], object] | None, sqlite_path: Path | None, bounds: tuple[int, int] | None):
         self._engine, self._bounds = engine, bounds
         self._queries = _queries(bounds is not None)
         self._pool = self._futures = self._guard = None
@@ -156,12 +156,6 @@ class PendingRead:
             self._pool = ThreadPoolExecutor(max_workers=len(self._queries))
             self._futures = {name: self._pool.submit(_fetch, sqlite_path, sql, bounds if bounded else None)
                              for name, (sql, _, bounded) in self._queries.items()}
-
-    def serving(self, engine: Callable[[], object]) -> "PendingRead":
-        """This read, for a store whose engine `engine` gives (a read begun ahead of the
-        store being opened has none yet)."""
-        self._engine = engine
-        return self
 
     def frames(self) -> Frames:
         if self._futures is not None:
@@ -184,26 +178,24 @@ class PendingRead:
 _ahead: dict[tuple[Path, tuple[int, int] | None], PendingRead] = {}
 
 
-def read_ahead(sqlite_path: Path, bounds: tuple[int, int] | None) -> PendingRead:
+def read_ahead(sqlite_path: Path, bounds: tuple[int, int] | None) -> None:
     """Begin reading a window before any store is opened; see `take_read_ahead`."""
-    pending = _ahead[(sqlite_path, bounds)] = PendingRead(_no_engine, sqlite_path, bounds)
+    _ahead[(sqlite_path, bounds)] = PendingRead(None, sqlite_path, bounds)  # no engine until taken
+
+
+def take_read_ahead(sqlite_path: Path | None, bounds: tuple[int, int] | None,
+                    engine: Callable[[], object]) -> PendingRead | None:
+    """The read begun ahead for this very file and bounds, if any (taken once), with the
+    taking store's `engine` for the stdlib fallback."""
+    pending = _ahead.pop((sqlite_path, bounds), None) if sqlite_path is not None else None
+    if pending is not None:
+        pending._engine = engine
     return pending
-
-
-def take_read_ahead(sqlite_path: Path | None, bounds: tuple[int, int] | None) -> PendingRead | None:
-    """The read begun ahead for this very file and bounds, if any (taken once)."""
-    if sqlite_path is None or not _ahead:
-        return None
-    return _ahead.pop((sqlite_path, bounds), None)
 
 
 def reads_ahead_left() -> bool:
     """Whether a read begun ahead was never taken."""
     return bool(_ahead)
-
-
-def _no_engine():
-    raise RuntimeError("a read begun ahead needs `serving(engine)` before its fallback can run")
 
 
 def _read_guard(path: Path):
