@@ -122,3 +122,59 @@ paths = ["docs/*"]
     warnings = check_warnings(cfg)
     assert any("'docs/index.md' of area 'api-docs' is shadowed by the later rule 'docs/*'" in w for w in warnings)
     assert not any("'docs/api/**'" in w for w in warnings)
+
+
+def _pairwise_shadowed(cfg):
+    """The definition, rule pair by rule pair: a rule is shadowed when the first later
+    rule (of its repo, or of any repo) that matches all of its sample paths belongs to
+    another area."""
+    import pandas as pd
+
+    from zonemap.areas import glob_mask
+    from zonemap.config import _sample_paths, split_repo_prefix
+
+    rules = [(a.id, raw, *split_repo_prefix(raw)) for a in cfg.areas for raw in a.paths]
+    out = []
+    for i, (area, raw, repo, pattern) in enumerate(rules):
+        candidates = pd.Series(_sample_paths(pattern), dtype=object)
+        samples = candidates[glob_mask(candidates, pattern)]
+        if samples.empty:
+            continue
+        for later_area, later_raw, later_repo, later_pattern in rules[i + 1:]:
+            if later_repo is not None and later_repo != repo:
+                continue
+            if glob_mask(samples, later_pattern).all():
+                if later_area != area:
+                    out.append((raw, area, later_raw, later_area))
+                break
+    return out
+
+
+def test_shadowed_rules_match_the_pairwise_definition(write_config):
+    # `check` tests each rule once against every rule's samples (a big config takes
+    # seconds otherwise); it must warn about exactly the pairs the definition names
+    import random
+
+    from zonemap.config import shadowed_path_rules
+
+    rng = random.Random(3)
+    segments = ["src", "docs", "api", "*", "**", "*.py", "a?", "lib"]
+
+    def pattern():
+        p = "/".join(rng.choice(segments) for _ in range(rng.randint(1, 3)))
+        p = ("/" if rng.random() < 0.2 else "") + p + ("/" if rng.random() < 0.2 else "")
+        return (rng.choice(["acme/web:", "acme/api:"]) if rng.random() < 0.2 else "") + p
+
+    seen = 0
+    for _ in range(40):
+        areas = "".join(f'\n[[areas]]\nid = "a{k}"\npaths = [{", ".join(repr(pattern()) for _ in range(3))}]\n'
+                        for k in range(rng.randint(2, 5)))
+        cfg = load_config(write_config(BASE + areas.replace("'", '"')))
+        expected = _pairwise_shadowed(cfg)
+        got = shadowed_path_rules(cfg)
+        assert len(got) == len(expected)
+        for line, (raw, area, later_raw, later_area) in zip(got, expected):
+            assert line.startswith(f"path rule {raw!r} of area {area!r} is shadowed by the later rule "
+                                   f"{later_raw!r} of area {later_area!r}")
+        seen += len(expected)
+    assert seen > 20  # the generated configs do shadow rules

@@ -77,10 +77,18 @@ def glob_mask(paths: pd.Series, pattern: str) -> np.ndarray:
     """Which of `paths` a CODEOWNERS pattern matches (``**`` crosses ``/``, ``*`` does
     not, a pattern without ``/`` matches at any depth, a leading ``/`` anchors, a
     directory matches everything below it)."""
+    if paths.empty:
+        return np.zeros(0, dtype=bool)
+    return glob_hits(pa.array(paths.astype("str").to_numpy(dtype=object), type=pa.string()), pattern)
+
+
+def glob_hits(paths: pa.Array, pattern: str) -> np.ndarray:
+    """`glob_mask` on an Arrow string array, for callers that test many patterns
+    against the same paths (no conversion per pattern)."""
     regex = _compile(pattern)
-    if regex is None or paths.empty:
+    if regex is None or not len(paths):
         return np.zeros(len(paths), dtype=bool)
-    return _hits(pa.array(paths.astype("str").to_numpy(dtype=object), type=pa.string()), regex)
+    return _hits(paths, regex)
 
 
 _SEQUENCES = (list, tuple, np.ndarray)

@@ -442,28 +442,43 @@ def _sample_paths(pattern: str) -> list[str]:
 def shadowed_path_rules(cfg: Config) -> list[str]:
     """Path rules that a later rule matches wholly (CODEOWNERS: the last match wins).
 
-    Uses the analysis's own matcher, so `check` and the report agree on what a pattern covers.
+    Uses the analysis's own matcher, so `check` and the report agree on what a pattern
+    covers. Each rule is tested once against the sample paths of every rule (a matrix of
+    rules by samples), so a config of a few hundred path rules is checked in well under a
+    second instead of one test per pair of rules.
     """
-    import pandas as pd
+    import numpy as np
+    import pyarrow as pa
 
-    from .areas import glob_mask
+    from .areas import glob_hits
 
     rules = [(a.id, raw, *split_repo_prefix(raw)) for a in cfg.areas for raw in a.paths]
+    if not rules:
+        return []
+    owner, samples = [], []
+    for i, (_, _, _, pattern) in enumerate(rules):
+        found = _sample_paths(pattern)
+        owner += [i] * len(found)
+        samples += found
+    owner = np.asarray(owner)
+    paths = pa.array(samples, type=pa.string())
+    hits = np.column_stack([glob_hits(paths, pattern) for _, _, _, pattern in rules])  # sample x rule
+    own = hits[np.arange(len(samples)), owner]  # the samples each rule itself covers
+    repos = np.array([repo for _, _, repo, _ in rules], dtype=object)
+    unscoped = np.array([repo is None for repo in repos])
     out = []
-    for i, (area_id, raw, repo, pattern) in enumerate(rules):
-        candidates = pd.Series(_sample_paths(pattern), dtype=object)
-        samples = candidates[glob_mask(candidates, pattern)]
-        if samples.empty:
+    for i, (area_id, raw, repo, _) in enumerate(rules):
+        mine = own & (owner == i)
+        if not mine.any():
             continue
-        for later_area, later_raw, later_repo, later_pattern in rules[i + 1:]:
-            if later_repo is not None and later_repo != repo:
-                continue
-            if glob_mask(samples, later_pattern).all():
-                if later_area != area_id:
-                    out.append(f"path rule {raw!r} of area {area_id!r} is shadowed by the later rule "
-                               f"{later_raw!r} of area {later_area!r} (the last matching rule wins; "
-                               f"move the specific rule after the broad one)")
-                break
+        later = hits[mine, i + 1:].all(axis=0) & (unscoped[i + 1:] | (repos[i + 1:] == repo))
+        if not later.any():
+            continue
+        later_area, later_raw = rules[i + 1 + int(np.argmax(later))][:2]
+        if later_area != area_id:
+            out.append(f"path rule {raw!r} of area {area_id!r} is shadowed by the later rule "
+                       f"{later_raw!r} of area {later_area!r} (the last matching rule wins; "
+                       f"move the specific rule after the broad one)")
     return out
 
 
