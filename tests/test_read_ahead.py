@@ -161,3 +161,23 @@ def test_the_demo_report_json_is_what_json_dumps_writes(cli, tmp_path):
                ROOT / "data/sample/records.jsonl.gz").exit_code == 0
     out = cli("--config", ROOT / "data/sample/zones.toml", "--db", db, "report").stdout
     assert out == json.dumps(json.loads(out), indent=2, ensure_ascii=False) + "\n"
+
+
+def test_a_report_to_stdout_never_imports_rich(org):
+    """rich is for messages, progress and errors; a report that succeeds writes its text
+    with sys.stdout and does without rich's imports."""
+    probe = ("import sys\nfrom zonemap import cli\n"
+             f"cli.app(['--config', {str(org)!r}, 'report'], standalone_mode=False)\n"
+             "print('rich' in sys.modules, 'rich.console' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False False"
+    assert json.loads(result.stdout[: result.stdout.rindex("}") + 1])["summary"]["people"] == 1
+
+
+def test_messages_still_go_through_rich(org, tmp_path):
+    result = _zonemap("--config", org, "report", "--format", "csv", "--out", tmp_path / "areas.csv")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == f"wrote {tmp_path / 'areas.csv'}"
+    missing = _zonemap("--config", tmp_path / "nowhere.toml", "report")
+    assert missing.returncode == 2 and missing.stderr.startswith("error: ") and missing.stderr.count("\n") == 1

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 
 from connectors.records import ReadStats, RecordError, read_records, write_records
 
@@ -29,8 +28,28 @@ from .locate import today_utc
 from .store import Store, StoreError
 from .sync import describe_counts
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+class LazyConsole:
+    """A rich Console made on first use: `report` writes its output with
+    `sys.stdout.write` and, when nothing goes wrong, never needs rich (0.05-0.08 s of
+    imports on its hot path)."""
+
+    def __init__(self, **options) -> None:
+        self._options, self._console = options, None
+
+    @property
+    def console(self):
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str):
+        return getattr(self.console, name)
+
+
+err = LazyConsole(stderr=True, highlight=False, soft_wrap=True)
+out = LazyConsole(highlight=False, soft_wrap=True)
 
 app = typer.Typer(
     name="zonemap",
@@ -145,7 +164,7 @@ def import_cmd(
     stats = ReadStats()
     from .progress import counting
 
-    with counting("importing", enabled=err.is_terminal, console=err) as tick:
+    with counting("importing", enabled=err.is_terminal, console=err.console) as tick:
         counts = store.upsert(tick(read_records(file, strict=strict, stats=stats)))
     out.print(f"imported {describe_counts(counts) or 'nothing'} from {file} into {store.url}", markup=False)
     if stats.bad:
@@ -267,7 +286,7 @@ def sync_cmd(
         if s == "git" and not cfg.git or s != "git" and getattr(cfg, s) is None:
             raise UsageProblem(f"{cfg.path}: --source {s}: no [{s}] section in the config")
     store = _store(cfg)
-    with sync_progress(err) as progress:
+    with sync_progress(err.console) as progress:
         outcome = run_sync(cfg, store, sources, full=full, progress=progress, options={"wait": wait, "debug": _ctx().debug})
     for line in summary_lines(outcome):
         out.print(line, markup=False)
