@@ -3,6 +3,8 @@ score and bus factor."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -63,12 +65,29 @@ def exploration_mask(cfg, view: ItemView) -> np.ndarray:
     return view.mask("labels", labels.__contains__) | draft
 
 
-def openers(history: pd.DataFrame) -> pd.Series:
-    """The actor who opened each item of `history` (its activities of any date: item,
-    kind, actor, at, id): the actor of the opening activity, else of the earliest one."""
-    mine = history.assign(opening=~history["kind"].isin(OPENING_KINDS))
-    mine = mine.sort_values(["item", "opening", "at", "id"])
-    return mine.groupby("item", sort=False)["actor"].first()
+def first_rows(item: np.ndarray, opening: np.ndarray, at: np.ndarray,
+               id_of: Callable[[int], str]) -> tuple[np.ndarray, np.ndarray]:
+    """Who opened each item, on integer codes: given an item's activities of any date
+    (item codes, whether each is of an opening kind, times), its opener is the first
+    opening activity, else the earliest one; ties go to the smallest activity id.
+    Returns (items, the opener's row for each). `id_of(row)` gives an activity's id;
+    it is asked only where kind and time tie."""
+    if not len(item):
+        return np.zeros(0, dtype="int64"), np.zeros(0, dtype="int64")
+    order = np.lexsort((at, ~opening, item))  # by item, opening kinds first, then time
+    head = np.flatnonzero(np.r_[True, item[order][1:] != item[order][:-1]])
+    first = order[head]
+    tied = np.flatnonzero(np.r_[head[1:], len(order)] - head > 1)  # items with a second row...
+    nxt = order[head[tied] + 1]
+    tied = tied[(opening[nxt] == opening[first[tied]]) & (at[nxt] == at[first[tied]])]  # ...that ties the first
+    for t in tied.tolist():
+        run, j = [first[t]], head[t] + 1
+        while j < len(order) and item[order[j]] == item[first[t]] and opening[order[j]] == opening[first[t]] \
+                and at[order[j]] == at[first[t]]:
+            run.append(order[j])
+            j += 1
+        first[t] = min(run, key=id_of)
+    return item[first], first
 
 
 def explorations(cfg, pairs: pd.DataFrame, curating: pd.DataFrame, people: pd.DataFrame,
@@ -76,7 +95,7 @@ def explorations(cfg, pairs: pd.DataFrame, curating: pd.DataFrame, people: pd.Da
     """Each exploration per area it maps to, with its author and whether it is curated.
 
     `pairs` has a row per exploration of the window and configured area it has a
-    positive share in: item, area, author (the person who opened it, see `openers`),
+    positive share in: item, area, author (the person who opened it, see `first_rows`),
     title, url.  `curating` holds the window's curating activities on explorations
     (item, person).  Curated = such an activity by another person who steers the area
     or whose inferred role is in `taste_maker_roles`.  Columns item, area, author,

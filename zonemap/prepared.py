@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .areas import UNMAPPED, ItemView, view_shares
-from .coverage import exploration_mask, openers
+from .coverage import OPENING_KINDS, exploration_mask, first_rows
 from .fte import WEEK, kind_weights, window_end
 from .resolve import excluded_mask, exclusion_regex, resolve_people
 from .roles import choose_rules, rule_table
@@ -193,17 +193,18 @@ def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -
     explore = np.zeros(len(item_index), dtype=bool)
     explore[view_row >= 0] = exploration_mask(cfg, view)[view_row[view_row >= 0]]
     expl_codes = np.flatnonzero(explore)
-    expl_index = pd.Index(item_index[expl_codes])
     is_expl = np.zeros(len(uniq) + 1, dtype=bool)
     is_expl[span_items[expl_codes]] = True
     hist_rows = np.flatnonzero(is_expl[act_item] & kept)  # openers may predate the span
-    history = acts.take(hist_rows)
     actor_remap, span_actors = _span_codes(np.concatenate([actor_all[rows], actor_all[hist_rows]]), len(actor_uniq))
     actors = np.asarray(actor_uniq.take(span_actors), dtype=object)
     opener = np.full(len(item_index), -1, dtype="int64")
-    if len(history):
-        first = openers(history)
-        opener[expl_codes[expl_index.get_indexer(first.index)]] = pd.Index(actors).get_indexer(first.to_numpy())
+    hist_item = item_remap[act_item[hist_rows]]
+    opening = np.isin(np.asarray(kind_uniq, dtype=object), OPENING_KINDS)
+    ids = acts["id"].array
+    items, first = first_rows(hist_item, opening[kind_all[hist_rows]], at[hist_rows],
+                              lambda row: ids[hist_rows[row]])
+    opener[items] = actor_remap[actor_all[hist_rows[first]]]
 
     known = set(frames.identities["id"].dropna().tolist()) | {i for p in cfg.people for i in p.identities}
     return Prepared(
@@ -213,5 +214,5 @@ def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -
         area_rows=area_rows, shares_by_item=shares_by_item, areas=areas,
         configured=np.isin(areas, [a.id for a in cfg.areas]), roles_by_pair=roles_by_pair, roles=roles,
         explore=explore, stored_row=view_row, opener=opener,
-        history_item=item_remap[act_item[hist_rows]], history_actor=actor_remap[actor_all[hist_rows]],
+        history_item=hist_item, history_actor=actor_remap[actor_all[hist_rows]],
         _known=known)
