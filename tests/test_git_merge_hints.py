@@ -40,18 +40,27 @@ def test_reasons():
     assert pairs(out) == {
         ("email:12345+bob-dev@users.noreply.github.com", "github:bob-dev", "noreply address"),
         ("email:alice@acme.com", "alice", "same name"),
-        ("email:frank@acme.com", "frank", "same email"),       # declared as email:FRANK@..., any case
         ("email:dave@acme.com", "email:dave@home.org", "same name"),
         ("email:dave@home.org", "email:dave@acme.com", "same name"),
         ("email:erin@acme.com", "github:erin", "same handle"),  # a CODEOWNERS handle, no record
     }
     assert out["identity"].is_monotonic_increasing
+    # email:frank@acme.com is frank already (declared as email:FRANK@..., any case): nothing to confirm
+    assert "email:frank@acme.com" not in set(out["identity"])
 
 
-def test_declared_identities_get_no_hints_and_the_strongest_reason_wins():
-    ids = frame(("email:gus@acme.com", "Gus", "gus@acme.com"), ("github:gus", "Gus", "gus@acme.com"))
-    out = merge_suggestions(ids, PEOPLE)
-    assert pairs(out) == {("email:gus@acme.com", "gus", "same email")}  # not also "same name"/"same handle"
+def test_an_identity_joined_by_email_gets_no_hint():
+    """The resolution makes identities with a declared person's address that person
+    (DESIGN.md "People"): suggesting to declare them would ask for what is done."""
+    ids = frame(("email:gus@acme.com", "Gus", "gus@acme.com"), ("github:gus", "Gus", "gus@acme.com"),
+                ("jira:77", "Gus", "GUS@acme.com "))
+    assert merge_suggestions(ids, PEOPLE).empty  # not "same name", not "same handle" either
+
+
+def test_the_strongest_reason_wins():
+    ids = frame(("email:gus@home.org", "Gus", "gus@home.org"))
+    assert pairs(merge_suggestions(ids, PEOPLE, handles=["github:gus"])) == {
+        ("email:gus@home.org", "gus", "same name")}  # not also "same handle"
 
 
 def test_noreply_points_at_the_person_who_owns_the_login():

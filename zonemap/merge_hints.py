@@ -11,11 +11,14 @@ Reasons, strongest first (one row per identity and suggestion, the strongest rea
 
 - ``noreply address``: the identity's address is GitHub's ``NNN+login@users.noreply.github.com``
   (or ``login@users...``), which is ``github:login``;
-- ``same email``: its address is that of a declared person's identity;
 - ``same name``: its name (case, accents kept, punctuation and spacing ignored) is a
   declared person's name or the name of another identity;
 - ``same handle``: the user part of its address is a GitHub login that is known
   (``github:<login>`` in the identities, the people or ``handles``).
+
+An identity whose address is that of a declared person's identity, or of another
+identity, gets no suggestion: the resolution already makes them one person
+(DESIGN.md "People"), so there is nothing to confirm.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 COLUMNS = ["identity", "suggested_person_or_identity", "reason"]
-REASONS = ["noreply address", "same email", "same name", "same handle"]
+REASONS = ["noreply address", "same name", "same handle"]
 _NOREPLY = r"^(?:\d+\+)?([^@+\s]+)@users\.noreply\.github\.com$"
 
 
@@ -74,7 +77,8 @@ def merge_suggestions(identities: pd.DataFrame, declared_people: Iterable[Any],
     """
     people, owned = _people_frames(declared_people)
     ids = _identities(identities, owned, handles)
-    free = ids[ids["person"].isna()]
+    declared_addr = set(ids.loc[ids["person"].notna(), "addr"].dropna())
+    free = ids[ids["person"].isna() & ~ids["addr"].isin(declared_addr).fillna(False).astype(bool)]  # joined by email
     target = ids["person"].fillna(ids["id"])  # what to suggest for a matched identity
     ids = ids.assign(target=target)
     found = []
@@ -85,31 +89,27 @@ def merge_suggestions(identities: pd.DataFrame, declared_people: Iterable[Any],
     noreply["target"] = noreply["target"].fillna(noreply["github"])
     found.append(noreply.assign(reason=REASONS[0])[["id", "target", "reason"]])
 
-    declared = ids[ids["person"].notna()].dropna(subset=["addr"])[["addr", "target"]]
-    found.append(free.dropna(subset=["addr"]).merge(declared, on="addr").assign(reason=REASONS[1])
-                 [["id", "target", "reason"]])
-
     names = pd.concat([
         people.assign(nname=_norm_name(people["name"]), target=people["person"])[["nname", "target"]],
         ids[["nname", "target"]],
     ]).dropna().drop_duplicates()
     same_name = free.dropna(subset=["nname"]).merge(names, on="nname")
     same_name = same_name[same_name["target"] != same_name["id"]]
-    found.append(same_name.assign(reason=REASONS[2])[["id", "target", "reason"]])
+    found.append(same_name.assign(reason=REASONS[1])[["id", "target", "reason"]])
 
     github = ids[ids["id"].str.startswith("github:")]
     logins = github.assign(user=github["id"].str[len("github:"):].str.lower())[["user", "target"]]
     users = free.dropna(subset=["addr"]).assign(user=free["addr"].str.extract(r"^([^@+]+)@")[0])
-    found.append(users.merge(logins, on="user").assign(reason=REASONS[3])[["id", "target", "reason"]])
+    found.append(users.merge(logins, on="user").assign(reason=REASONS[2])[["id", "target", "reason"]])
 
     out = pd.concat(found, ignore_index=True)
     out = out[out["id"] != out["target"]]
     out = out.assign(rank=out["reason"].map(REASONS.index))
-    # two free identities that share an address are one person already: no hint between them
+    # two identities that share an address are one person already: no hint between them
     same_addr = out.merge(ids[["id", "addr"]], on="id").merge(
         ids[["id", "addr"]].rename(columns={"id": "target", "addr": "taddr"}), on="target", how="left")
     joined = (same_addr["addr"] == same_addr["taddr"]).fillna(False).astype(bool)
-    out = same_addr[~joined | same_addr["target"].isin(people["person"])]
+    out = same_addr[~joined]
     out = out.sort_values(["id", "rank", "target"])
     out = out.drop_duplicates(["id", "target"]).rename(
         columns={"id": "identity", "target": "suggested_person_or_identity"})
