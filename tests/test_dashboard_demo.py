@@ -154,11 +154,25 @@ def test_data_view_shows_unmapped_work_and_merge_hints(demo):
     assert len(labels) > 0 and labels["items"].is_monotonic_decreasing
     folders = frame_of(at, "folder")
     assert any(f.startswith(("k8s", "terraform", "docs", "scripts", ".github")) for f in folders["folder"])
-    hints = frame_of(at, "suggested_person_or_identity")
-    assert len(hints) > 0
-    # identities merged into a declared person by email are not called undeclared people
+    # identities merged into a declared person by email are not called undeclared people,
+    # and need no merge suggestion (the demo's are all of that kind)
     assert any("joined a declared person through a shared email" in t and "**1** undeclared person " in t
                for t in shown_markdown(at))
+    assert "No merge suggestion." in shown
+
+
+def test_data_view_suggests_merging_a_lookalike_identity(monkeypatch, tmp_path):
+    # a commit author under a personal address, with a declared person's name
+    extra = [{"type": "identity", "id": "email:amir.b@home.example", "name": "Amir  BAKER",
+              "email": "amir.b@home.example"}]
+    at = app(monkeypatch, CONFIG, load_demo(tmp_path / "demo.db", extra))
+    at.run()
+    at.switch_page("views/data.py").run()
+    assert not at.exception
+    hints = frame_of(at, "suggested_person_or_identity")
+    assert hints[["identity", "name", "suggested_person_or_identity", "reason"]].values.tolist() == [
+        ["email:amir.b@home.example", "Amir  BAKER", "amir-baker", "same name"]]
+    assert "Merge suggestions" in texts(at)
 
 
 def test_thresholds_in_the_sidebar_change_the_gaps(demo):

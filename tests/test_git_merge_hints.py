@@ -72,3 +72,9 @@ def test_noreply_points_at_the_person_who_owns_the_login():
 def test_nothing_to_say():
     assert merge_suggestions(frame(), []).empty
     assert merge_suggestions(frame(("email:x@y.z", None, None)), PEOPLE).empty
+
+
+def test_a_suggestion_names_the_person_an_identity_joined_by_email():
+    ids = frame(("github:gus", "Gus", "gus@acme.com"), ("jira:9", "Gus Grant", "gus@acme.com"),
+                ("email:gg@home.org", "Gus Grant", "gg@home.org"))
+    assert pairs(merge_suggestions(ids, PEOPLE)) == {("email:gg@home.org", "gus", "same name")}  # not jira:9

@@ -77,9 +77,11 @@ def merge_suggestions(identities: pd.DataFrame, declared_people: Iterable[Any],
     """
     people, owned = _people_frames(declared_people)
     ids = _identities(identities, owned, handles)
-    declared_addr = set(ids.loc[ids["person"].notna(), "addr"].dropna())
-    free = ids[ids["person"].isna() & ~ids["addr"].isin(declared_addr).fillna(False).astype(bool)]  # joined by email
-    target = ids["person"].fillna(ids["id"])  # what to suggest for a matched identity
+    # an undeclared identity with a declared identity's address is that person already
+    owner_of_addr = ids.dropna(subset=["person", "addr"]).drop_duplicates("addr").set_index("addr")["person"]
+    person = ids["person"].fillna(ids["addr"].map(owner_of_addr))
+    free = ids[person.isna()]
+    target = person.fillna(ids["id"])  # what to suggest for a matched identity
     ids = ids.assign(target=target)
     found = []
 
