@@ -79,7 +79,7 @@ def merge_suggestions(identities: pd.DataFrame, declared_people: Iterable[Any],
     ids = _identities(identities, owned, handles)
     # an undeclared identity with a declared identity's address is that person already
     owner_of_addr = ids.dropna(subset=["person", "addr"]).drop_duplicates("addr").set_index("addr")["person"]
-    person = ids["person"].fillna(ids["addr"].map(owner_of_addr))
+    person = ids["person"].astype(object).fillna(ids["addr"].map(owner_of_addr).astype(object))
     free = ids[person.isna()]
     target = person.fillna(ids["id"])  # what to suggest for a matched identity
     ids = ids.assign(target=target)
