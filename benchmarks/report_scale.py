@@ -143,6 +143,10 @@ def main() -> None:
     inproc = time.perf_counter() - t
     print(f"report (in-process: load window + analysis + changes): {inproc:.2f} s")
     print(f"report peak memory: {peak_mib:.0f} MiB")
+    t = time.perf_counter()  # `zonemap check` on the same organisation (docs/benchmarks.md)
+    checked = subprocess.run([sys.executable, "-m", "zonemap", "check"], env=env, capture_output=True, text=True)
+    print(f"check (the config and the stored identities): {time.perf_counter() - t:.2f} s, exit "
+          f"{checked.returncode}, {(checked.stdout + checked.stderr).count(chr(10))} line(s) printed")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from .locate import today_utc
 from .store import Store, StoreError
 from .sync import describe_counts
 
+
 class LazyConsole:
     """A rich Console made on first use: `report` writes its output with
     `sys.stdout.write` and, when nothing goes wrong, never needs rich (0.05-0.08 s of
