@@ -18,13 +18,20 @@ DEFAULT_STORE_URL = "sqlite:///zonemap.db"
 DEFAULT_WINDOW_WEEKS = 12
 
 
+def as_url(url_or_path: str) -> str:
+    """A store URL as given, or a plain file path as the sqlite URL of that file."""
+    if "://" in url_or_path:
+        return url_or_path
+    return f"sqlite:///{Path(url_or_path).expanduser().resolve()}"
+
+
 def store_url(db: str | None, configured: str | None, base_dir: Path | None) -> str:
     """`--db` beats ZONEMAP_DB (the caller passes either as `db`), which beats `[store] url`
     (`configured`; the default when None). A plain path becomes a sqlite URL; a relative
     sqlite URL from the config is relative to the config's folder (`base_dir`, else the
     working directory)."""
     if db:
-        return db if "://" in db else f"sqlite:///{Path(db).expanduser().resolve()}"
+        return as_url(db)
     url = configured or DEFAULT_STORE_URL
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
         rel = url[len("sqlite:///"):]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 from connectors.base import Batch
 from connectors.records import Activity, Component, Identity, Item, Record, format_time
 
-from .locate import epoch_bounds, sqlite_file
+from .locate import as_url, epoch_bounds, sqlite_file
 
 if TYPE_CHECKING:  # pandas comes with the first read, so `zonemap report` can import it while the store is read
     import pandas as pd
@@ -77,10 +77,7 @@ class Store:
     """A zonemap store at a SQLAlchemy URL or a plain file path."""
 
     def __init__(self, url_or_path: str | Path):
-        url = str(url_or_path)
-        if "://" not in url:
-            url = f"sqlite:///{Path(url).expanduser().resolve()}"
-        self.url = url
+        self.url = url = as_url(str(url_or_path))
         self.sqlite_path: Path | None = sqlite_file(url)
         self._engine = None
         if self.sqlite_path is not None:
