@@ -178,10 +178,9 @@ def _analyze(cfg, frames, as_of: date, window_weeks: int | None, prep: Prepared 
     identities, people, p_of_actor, persons = prep.people(pd.unique(np.concatenate([u, history])), extra)
     p = p_of_actor[u]
 
-    sizes = {"p": len(persons), "week": window, "i": len(prep.item_ids), "k": len(prep.kinds),
-             "a": len(prep.areas), "r": len(prep.roles)}
-    by_week = weekly_fte(cfg, {"p": p, "week": week, "i": i, "k": k, "weight": weight},  # step 5 (3-4: prepare)
-                         prep.shares_by_item, prep.roles_by_pair, sizes)
+    sizes = {"p": len(persons), "week": window, "a": len(prep.areas), "r": len(prep.roles)}
+    by_week = weekly_fte(cfg, {"p": p, "week": week, "pair": prep.pair[sel], "weight": weight},  # step 5 (3-4:
+                         prep.split, sizes)                                                      # prepare)
     codes = time_average(by_week, window, float(cfg.settings.half_life_weeks), sizes)     # step 6
     fte = _frame({"person": decode(persons, codes["p"]), "area": decode(prep.areas, codes["a"]),
                   "role": decode(prep.roles, codes["r"]), "fte": codes["fte"]})

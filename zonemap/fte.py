@@ -55,32 +55,30 @@ def _group_sum(keys: list[np.ndarray], sizes: list[int], values: np.ndarray,
     return out[::-1], total
 
 
-def weekly_fte(cfg, acts: dict, item_areas: dict, role_split: dict, sizes: dict) -> dict:
+def weekly_fte(cfg, acts: dict, split: dict, sizes: dict) -> dict:
     """Step 5 — ``FTE[p,k,a,r]``: each activity adds ``c·w·area_share·role_share/T``.
 
     ``T`` is the person-week's total weight (a week with T = 0 is skipped);
     ``c = 1`` when `full_week_weight` is 0, else ``min(1, T / full_week_weight)``.
-    Everything is integer codes (numpy arrays): `acts` has p, week, i, k, weight;
-    `item_areas` a, share by item (`vectors.by_key` on i); `role_split` r, share by pair
-    (`by_key` on ``i·sizes["k"] + k``); `sizes` the number of codes of p, week, i, k, a,
-    r.  Returns p, week, a, r, fte ordered by those codes.
+    Everything is integer codes (numpy arrays): `acts` has p, week, pair (its (item,
+    kind) pair) and weight; `split` is steps 3 and 4 joined per pair (a `vectors.by_key`
+    table on the pair code with a, area_share, r, role_share: `prepared._pair_split`);
+    `sizes` the number of codes of p, week, a, r.  Returns p, week, a, r, fte ordered
+    by those codes.
     """
     n = sizes
-    p, week, i, k, weight = acts["p"], acts["week"], acts["i"], acts["k"], acts["weight"]
+    p, week, pair, weight = acts["p"], acts["week"], acts["pair"], acts["weight"]
     person_week = (p + 1) * n["week"] + week  # a dense key (person -1 included), summed by counting
     total = np.bincount(person_week, weights=weight, minlength=(n["p"] + 1) * n["week"])[person_week]
     ok = total > TOL
-    p, week, i, k, weight, total = p[ok], week[ok], i[ok], k[ok], weight[ok], total[ok]
+    p, week, pair, weight, total = p[ok], week[ok], pair[ok], weight[ok], total[ok]
     full = float(cfg.settings.full_week_weight)
     c = np.minimum(1.0, total / full) if full > 0 else 1.0
     base = c * weight / total
 
-    row, at = expand(item_areas, i)
-    row2, rt = expand(role_split, i[row] * n["k"] + k[row])
-    row = row[row2]
-    at = at[row2]
-    fte = base[row] * item_areas["share"][at] * role_split["share"][rt]
-    (p, week, a, r), fte = _group_sum([p[row], week[row], item_areas["a"][at], role_split["r"][rt]],
+    row, t = expand(split, pair)
+    fte = base[row] * split["area_share"][t] * split["role_share"][t]
+    (p, week, a, r), fte = _group_sum([p[row], week[row], split["a"][t], split["r"][t]],
                                       [n["p"], n["week"], n["a"], n["r"]], fte)
     return {"p": p, "week": week, "a": a, "r": r, "fte": fte}
 

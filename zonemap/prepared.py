@@ -53,7 +53,8 @@ class Prepared:
     shares_by_item: dict        # step 3 as codes, `vectors.by_key` on the item code: a, share
     areas: np.ndarray           # area names, sorted (codes a)
     configured: np.ndarray      # per area code: a configured area (not "(unmapped)")
-    roles_by_pair: dict         # step 4 as codes, `vectors.by_key` on item·len(kinds) + kind: r, share
+    pair: np.ndarray            # per activity: code of its distinct (item, kind) pair
+    split: dict                 # steps 3-4 joined per pair, `vectors.by_key` on the pair code (`_pair_split`)
     roles: np.ndarray           # role names, sorted (codes r)
     explore: np.ndarray         # per item code: an exploration
     stored_row: np.ndarray      # per item code: its row in frames.items (-1: not stored)
@@ -127,20 +128,39 @@ def _area_shares(cfg, view: ItemView, view_row: np.ndarray, item_index: pd.Index
     return frame, rows, by_key(rows, len(item_index), {"a": a_codes, "share": share}), areas
 
 
-def _role_shares(cfg, view: ItemView, view_row: np.ndarray, item: np.ndarray, kind: np.ndarray,
-                 kinds: np.ndarray) -> tuple[dict, np.ndarray]:
-    """Step 4 once per distinct (item, kind) pair of the span: a `by_key` table of role
-    codes on ``item·len(kinds) + kind``, and the sorted role names."""
-    _, pairs = pd.factorize(item * len(kinds) + kind)
-    pair_i, pair_k = pairs // max(len(kinds), 1), pairs % max(len(kinds), 1)
-    chosen = choose_rules(cfg, view, view_row[pair_i], pair_k, kinds)
+def _role_shares(cfg, view: ItemView, view_row: np.ndarray, pair_item: np.ndarray, pair_kind: np.ndarray,
+                 kinds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Step 4 once per distinct (item, kind) pair of the span (`pair_item`, `pair_kind`
+    by pair code): each pair's role split in rule-table order as rows (pair, r, share),
+    pairs ascending, and the sorted role names."""
+    chosen = choose_rules(cfg, view, view_row[pair_item], pair_kind, kinds)
     table = rule_table(cfg)
     r_codes, roles = sorted_codes(table["role"].to_numpy(dtype=object))
     by_rule = by_key(table["rule"].to_numpy(dtype="int64"), int(chosen.max(initial=-1)) + 1,  # every chosen rule
                      {"r": r_codes, "share": table["share"].to_numpy(dtype="float64")})
-    pair_rows, split = expand(by_rule, chosen)  # each pair's role split, in rule-table order
-    return by_key(pairs[pair_rows], len(view_row) * len(kinds),
-                  {"r": by_rule["r"][split], "share": by_rule["share"][split]}), roles
+    pair_rows, split = expand(by_rule, chosen)
+    return pair_rows, by_rule["r"][split], by_rule["share"][split], roles
+
+
+def _pair_split(shares_by_item: dict, pair_item: np.ndarray, role_rows: tuple[np.ndarray, np.ndarray, np.ndarray]
+                ) -> dict:
+    """Steps 3 and 4 joined once per (item, kind) pair, for step 5: each of the item's
+    area rows (in `shares_by_item` order) times each of the pair's role rows (in rule
+    order), as a `by_key` table on the pair code with a, area_share, r, role_share.
+    `weekly_fte` then expands each activity once, not once per step."""
+    n_pairs = len(pair_item)
+    role_pair, role_r, role_share = role_rows
+    by_pair = {"r": role_r, "share": role_share,  # rows already by ascending pair: a by_key table as is
+               **_starts(np.bincount(role_pair, minlength=n_pairs))}
+    pair, at = expand(shares_by_item, pair_item)
+    left, rt = expand(by_pair, pair)
+    return {"a": shares_by_item["a"][at[left]], "area_share": shares_by_item["share"][at[left]],
+            "r": by_pair["r"][rt], "role_share": by_pair["share"][rt],
+            **_starts(np.bincount(pair[left], minlength=n_pairs))}
+
+
+def _starts(counts: np.ndarray) -> dict:
+    return {"start": np.cumsum(counts) - counts, "count": counts}
 
 
 def _span_codes(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -188,7 +208,10 @@ def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -
     # them) cost less to classify than a copy of the others costs
     view, view_row = ItemView(frames.items), found
     item_areas, area_rows, shares_by_item, areas = _area_shares(cfg, view, view_row, item_index)
-    roles_by_pair, roles = _role_shares(cfg, view, view_row, item, kind, kinds)
+    pair, pairs = pd.factorize(item * len(kinds) + kind)
+    pair_item, pair_kind = pairs // max(len(kinds), 1), pairs % max(len(kinds), 1)
+    *role_rows, roles = _role_shares(cfg, view, view_row, pair_item, pair_kind, kinds)
+    split = _pair_split(shares_by_item, pair_item, role_rows)
 
     explore = np.zeros(len(item_index), dtype=bool)
     explore[view_row >= 0] = exploration_mask(cfg, view)[view_row[view_row >= 0]]
@@ -212,7 +235,7 @@ def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -
         actor=actor_remap[actor_all[rows]], weight=kind_weights(kinds, cfg.weights)[kind],
         item_ids=np.asarray(item_index, dtype=object), kinds=kinds, actors=actors, item_areas=item_areas,
         area_rows=area_rows, shares_by_item=shares_by_item, areas=areas,
-        configured=np.isin(areas, [a.id for a in cfg.areas]), roles_by_pair=roles_by_pair, roles=roles,
+        configured=np.isin(areas, [a.id for a in cfg.areas]), pair=pair, split=split, roles=roles,
         explore=explore, stored_row=view_row, opener=opener,
         history_item=hist_item, history_actor=actor_remap[actor_all[hist_rows]],
         _known=known)
