@@ -55,6 +55,25 @@ def test_a_shared_span_gives_both_weeks_what_fresh_analyses_give(demo):
     assert_same(now, analyze(cfg, f, as_of, 4))
     assert_same(before, analyze(cfg, f, as_of - timedelta(days=7), 4))
     assert len(now.gaps) and len(now.explorations) and now.suggestions  # the demo exercises every step
+    assert len(shared._weekly) == 1  # both windows were cut from one weekly FTE of the span
+
+
+def test_the_oldest_instant_of_a_window_stays_in_its_oldest_week_when_weeks_are_shared():
+    # end - 2 weeks exactly belongs to the 2-week window (DESIGN.md "Time"), in its week 1,
+    # where it halves bob's week with the commit of day 10; the span of 3 weeks puts that
+    # instant in its week 2, so the later window must not be cut from the span's weeks
+    cfg = config(areas=[{"id": "web", "repos": ["acme/web"]}, {"id": "api", "repos": ["acme/api"]}])
+    records = [item("w", repo="acme/web"), item("x", repo="acme/api"),
+               act("w", "github:bob", days=1), act("w", "github:bob", days=14), act("x", "github:bob", days=10),
+               act("x", "github:bob", days=17)]
+    f = frames(records)
+    shared = prepare(cfg, f, AS_OF, 2, extra_weeks=1)
+    now = analyze(cfg, f, AS_OF, 2, prepared=shared)
+    before = analyze(cfg, f, AS_OF - timedelta(days=7), 2, prepared=shared)
+    assert_same(now, analyze(cfg, f, AS_OF, 2))
+    assert_same(before, analyze(cfg, f, AS_OF - timedelta(days=7), 2))
+    week1 = now.weekly[now.weekly["week"] == 1].groupby("area")["fte"].sum().to_dict()
+    assert week1 == pytest.approx({"web": 0.5, "api": 0.5})
 
 
 def test_a_span_that_does_not_hold_the_window_is_not_used(demo):

@@ -20,7 +20,7 @@ import pandas as pd
 
 from .coverage import (CURATING_KINDS, TM_GAPS, assigned_taste_makers, bus_factor, explorations, find_gaps,
                        presence, score)
-from .fte import area_fte, person_roles, time_average, week_of, weekly_fte, window_end
+from .fte import area_fte, person_roles, time_average, week_of, window_end
 from .graph import build_graph, suggest
 from .prepared import Prepared, prepare
 from .resolve import exclusion_regex
@@ -175,12 +175,12 @@ def _analyze(cfg, frames, as_of: date, window_weeks: int | None, prep: Prepared 
     in_expl = np.zeros(len(prep.item_ids), dtype=bool)
     in_expl[expl_codes] = True
     history = prep.history_actor[in_expl[prep.history_item]]                    # authors may predate the window
-    identities, people, p_of_actor, persons = prep.people(pd.unique(np.concatenate([u, history])), extra)
+    resolved = prep.people(pd.unique(np.concatenate([u, history])), extra)
+    identities, people, p_of_actor, persons = resolved
     p = p_of_actor[u]
 
-    sizes = {"p": len(persons), "week": window, "a": len(prep.areas), "r": len(prep.roles)}
-    by_week = weekly_fte(cfg, {"p": p, "week": week, "pair": prep.pair[sel], "weight": weight},  # step 5 (3-4:
-                         prep.split, sizes)                                                      # prepare)
+    sizes = {"p": len(persons), "a": len(prep.areas), "r": len(prep.roles)}
+    by_week = prep.weekly(cfg, resolved, end, window, sel, week)                  # step 5 (3-4: prepare)
     codes = time_average(by_week, window, float(cfg.settings.half_life_weeks), sizes)     # step 6
     fte = _frame({"person": decode(persons, codes["p"]), "area": decode(prep.areas, codes["a"]),
                   "role": decode(prep.roles, codes["r"]), "fte": codes["fte"]})

@@ -20,7 +20,7 @@ import pandas as pd
 
 from .areas import UNMAPPED, ItemView, view_shares
 from .coverage import OPENING_KINDS, exploration_mask, first_rows
-from .fte import WEEK, kind_weights, window_end
+from .fte import WEEK, kind_weights, week_of, weekly_fte, window_end
 from .resolve import excluded_mask, exclusion_regex, resolve_people
 from .roles import choose_rules, rule_table
 from .vectors import by_key, decode, expand, sorted_codes
@@ -63,6 +63,7 @@ class Prepared:
     history_actor: np.ndarray   # ... and actor codes (frames.activities order)
     _known: set = field(default_factory=set, repr=False)
     _people: dict = field(default_factory=dict, repr=False)
+    _weekly: dict = field(default_factory=dict, repr=False)
 
     def covers(self, end: pd.Timestamp, window_weeks: int) -> bool:
         """Whether a window of `window_weeks` ending at `end` lies inside the span."""
@@ -94,6 +95,35 @@ class Prepared:
             person = np.append(identities["person"].to_numpy(dtype=object), None)[where]
             self._people[key] = (identities, people, *sorted_codes(person))
         return self._people[key]
+
+
+    def weekly(self, cfg, people: tuple, end: pd.Timestamp, window_weeks: int, sel: np.ndarray,
+               week: np.ndarray) -> dict:
+        """Step 5 (`fte.weekly_fte`) for the window ending at `end` (`sel`, `week`: its
+        rows of the span and their weeks, `fte.week_of`), with `people` from `people`.
+
+        The weekly FTE of a calendar week depends only on that week's activities and on
+        who is who, so windows that lie on the span's weeks and resolve people alike
+        (the report's window and the one a week earlier, for `changes`) share one
+        computation over the whole span, cut to each window.  A window off the span's
+        weeks, or with an activity on the one instant its oldest week takes from the
+        week before (`fte.week_of`), is computed on its own.
+        """
+        sizes = {"p": len(people[3]), "week": window_weeks, "a": len(self.areas), "r": len(self.roles)}
+        offset, rest = divmod(self.end - end, WEEK)
+        stop = end.as_unit("ns").value - window_weeks * WEEK.value
+        if rest != pd.Timedelta(0) or offset < 0 or offset + window_weeks > self.weeks or (
+                offset + window_weeks < self.weeks and bool(np.any(self.at == stop))):
+            return weekly_fte(cfg, {"p": people[2][self.actor[sel]], "week": week, "pair": self.pair[sel],
+                                    "weight": self.weight[sel]}, self.split, sizes)
+        key = (id(people), float(cfg.settings.full_week_weight))
+        if key not in self._weekly:
+            _, span_week = week_of(self.at, self.end, self.weeks)  # every row of the span has its week
+            self._weekly[key] = weekly_fte(cfg, {"p": people[2][self.actor], "week": span_week, "pair": self.pair,
+                                                 "weight": self.weight}, self.split, {**sizes, "week": self.weeks})
+        span = self._weekly[key]
+        keep = (span["week"] >= offset) & (span["week"] < offset + window_weeks)
+        return {**{name: values[keep] for name, values in span.items()}, "week": span["week"][keep] - offset}
 
 
 def prepared_inputs(cfg) -> tuple:
