@@ -23,7 +23,7 @@ from .coverage import OPENING_KINDS, exploration_mask, first_rows
 from .fte import WEEK, kind_weights, week_of, weekly_fte, window_end
 from .resolve import excluded_mask, exclusion_regex, resolve_people
 from .roles import choose_rules, rule_table
-from .vectors import by_key, decode, expand, sorted_codes
+from .vectors import by_key, codes_among, decode, expand, sorted_codes
 
 
 def _time_ns(at: pd.Series) -> np.ndarray:
@@ -219,10 +219,10 @@ def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -
     excluded = np.append(excluded_mask(pd.Series(actor_uniq, copy=False), regex).to_numpy(dtype=bool), False)
     kept = ~excluded[actor_all]
     rows = np.flatnonzero((at < stop) & (at >= stop - weeks * WEEK.value) & kept)
-    # items: the activities' and the stored ids in one factorisation; item codes are the span's
-    stored = frames.items["id"]
-    codes, uniq = pd.factorize(pd.concat([acts["item"], stored], ignore_index=True))
-    act_item, stored_codes = codes[: len(acts)], codes[len(acts):]
+    # items: the activities' ids factorised, the stored ids looked up among them (a stored
+    # item no activity names is in no span); item codes are the span's
+    act_item, uniq = pd.factorize(acts["item"])
+    stored_codes = codes_among(frames.items["id"], uniq)
     item_remap, span_items = _span_codes(act_item[rows], len(uniq))
     item = item_remap[act_item[rows]]
     item_index = pd.Index(uniq.take(span_items))

@@ -26,6 +26,20 @@ def positions(haystack, needles) -> np.ndarray:
     return where[codes[len(hay):]]
 
 
+def codes_among(values, uniques) -> np.ndarray:
+    """For each of `values` (strings), its position in `uniques` (distinct strings, as
+    `pd.factorize` gives them); -1 where it is not there or missing.  Arrow's hash
+    lookup, without concatenating the two."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def arrow(strings):
+        return pa.array(pd.Series(strings, copy=False).astype("str").array)
+
+    found = pc.index_in(arrow(values), value_set=arrow(uniques))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype("int64", copy=False)
+
+
 def isin(values, allowed) -> np.ndarray:
     """Boolean mask: which `values` are among `allowed`."""
     values = pd.Series(values, copy=False)
