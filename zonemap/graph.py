@@ -58,11 +58,16 @@ def suggest(cfg, fte_pa: pd.DataFrame, people: pd.DataFrame, steer: pd.DataFrame
     row, col, fte, persons = fte_entries(fte_pa, area_ids)
     j = jaccard(row, col, fte, len(area_ids))
     np.fill_diagonal(j, 0.0)
-    raw = np.zeros((len(persons), len(cols)))
-    np.add.at(raw, row, (0.5 * fte)[:, None] * j[col][:, cols])  # Σ_b over each person's entries
-    own = np.zeros((len(persons), len(area_ids)))
-    own[row, col] = fte
-    raw += own[:, cols]
+    # Σ_b over each person's entries, one gap area at a time (entries x gap areas at once
+    # is a temporary of tens of megabytes at scale), then fte[p,a] itself
+    half = 0.5 * fte
+    raw = np.column_stack([np.bincount(row, weights=half * j[col, c], minlength=len(persons)) for c in cols])
+    own = np.zeros(raw.shape)
+    gap_of = np.full(len(area_ids), -1, dtype="int64")
+    gap_of[cols] = np.arange(len(cols))
+    mine = gap_of[col] >= 0
+    own[row[mine], gap_of[col[mine]]] = fte[mine]
+    raw += own
     steering = steer.groupby("person")["area"].nunique().reindex(persons, fill_value=0)
     scores = raw / (1.0 + steering.to_numpy()[:, None])
     keep_rows = people["inferred_role"].reindex(persons).isin(set(cfg.settings.taste_maker_roles)).to_numpy()
