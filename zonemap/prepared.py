@@ -96,7 +96,6 @@ class Prepared:
             self._people[key] = (identities, people, *sorted_codes(person))
         return self._people[key]
 
-
     def weekly(self, cfg, people: tuple, end: pd.Timestamp, window_weeks: int, sel: np.ndarray,
                week: np.ndarray) -> dict:
         """Step 5 (`fte.weekly_fte`) for the window ending at `end` (`sel`, `week`: its
