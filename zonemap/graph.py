@@ -62,12 +62,10 @@ def suggest(cfg, fte_pa: pd.DataFrame, people: pd.DataFrame, steer: pd.DataFrame
     # is a temporary of tens of megabytes at scale), then fte[p,a] itself
     half = 0.5 * fte
     raw = np.column_stack([np.bincount(row, weights=half * j[col, c], minlength=len(persons)) for c in cols])
-    own = np.zeros(raw.shape)
     gap_of = np.full(len(area_ids), -1, dtype="int64")
     gap_of[cols] = np.arange(len(cols))
     mine = gap_of[col] >= 0
-    own[row[mine], gap_of[col[mine]]] = fte[mine]
-    raw += own
+    raw[row[mine], gap_of[col[mine]]] += fte[mine]  # one entry per (person, area): no index repeats
     steering = steer.groupby("person")["area"].nunique().reindex(persons, fill_value=0)
     scores = raw / (1.0 + steering.to_numpy()[:, None])
     keep_rows = people["inferred_role"].reindex(persons).isin(set(cfg.settings.taste_maker_roles)).to_numpy()

@@ -23,7 +23,7 @@ from .coverage import OPENING_KINDS, exploration_mask, first_rows
 from .fte import WEEK, kind_weights, week_of, weekly_fte, window_end
 from .resolve import excluded_mask, exclusion_regex, resolve_people
 from .roles import choose_rules, rule_table
-from .vectors import by_key, codes_among, decode, expand, sorted_codes
+from .vectors import by_key, decode, expand, positions, sorted_codes
 
 
 def _time_ns(at: pd.Series) -> np.ndarray:
@@ -221,7 +221,7 @@ def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -
     # items: the activities' ids factorised, the stored ids looked up among them (a stored
     # item no activity names is in no span); item codes are the span's
     act_item, uniq = pd.factorize(acts["item"])
-    stored_codes = codes_among(frames.items["id"], uniq)
+    stored_codes = positions(uniq, frames.items["id"])
     item_remap, span_items = _span_codes(act_item[rows], len(uniq))
     item = item_remap[act_item[rows]]
     item_index = pd.Index(uniq.take(span_items))

@@ -15,29 +15,19 @@ import pandas as pd
 
 
 def positions(haystack, needles) -> np.ndarray:
-    """For each needle, its position in `haystack` (the last occurrence), or -1."""
-    hay = pd.Series(haystack, copy=False).astype("str")
-    ned = pd.Series(needles, copy=False).astype("str")
-    codes, uniq = pd.factorize(pd.concat([hay, ned], ignore_index=True))
-    where = np.full(len(uniq) + 1, -1, dtype="int64")  # slot -1: missing values
-    hay_codes = codes[: len(hay)]
-    where[hay_codes] = np.arange(len(hay))
-    where[-1] = -1
-    return where[codes[len(hay):]]
-
-
-def codes_among(values, uniques) -> np.ndarray:
-    """For each of `values` (strings), its position in `uniques` (distinct strings, as
-    `pd.factorize` gives them); -1 where it is not there or missing.  Arrow's hash
-    lookup, without concatenating the two."""
+    """For each needle, its position in `haystack` (the last occurrence), or -1 (a
+    missing needle too).  Arrow's hash lookup over the haystack reversed, so its first
+    hit is the last occurrence; the two are never concatenated."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     def arrow(strings):
         return pa.array(pd.Series(strings, copy=False).astype("str").array)
 
-    found = pc.index_in(arrow(values), value_set=arrow(uniques))
-    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype("int64", copy=False)
+    hay = arrow(haystack)
+    found = pc.index_in(arrow(needles), value_set=hay[::-1], skip_nulls=True)
+    found = found.fill_null(-1).to_numpy(zero_copy_only=False).astype("int64", copy=False)
+    return np.where(found >= 0, len(hay) - 1 - found, -1)
 
 
 def isin(values, allowed) -> np.ndarray:
