@@ -2,9 +2,11 @@
 is found without importing the dashboard."""
 
 import os
+import signal
 import socket
 import sqlite3
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -102,8 +104,10 @@ def test_zonemap_demo_serves_without_a_terminal(tmp_path):
     port = launch.free_port(8700)
     env = {**os.environ, "BROWSER": "true", "HOME": str(tmp_path)}  # `true URL`: a browser that does nothing
     exe = os.path.join(os.path.dirname(sys.executable), "zonemap")
-    proc = subprocess.Popen([exe, "--db", str(tmp_path / "demo.db"), "demo", "--port", str(port)],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    log = tmp_path / "demo.log"  # a file, not a pipe nobody reads: output can never block the command
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([exe, "--db", str(tmp_path / "demo.db"), "demo", "--port", str(port)],
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
         deadline, status = time.monotonic() + 120, None
         while time.monotonic() < deadline and proc.poll() is None and status != 200:
@@ -112,11 +116,18 @@ def test_zonemap_demo_serves_without_a_terminal(tmp_path):
                     status = resp.status
             except OSError:
                 time.sleep(0.5)
-        assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
+        assert proc.poll() is None, log.read_text(errors="replace")
         assert status == 200
     finally:
         proc.terminate()
-        proc.wait(20)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            stuck = _thread_states(proc.pid)
+            proc.kill()
+            proc.wait()
+            pytest.fail(f"`zonemap demo` ignored SIGTERM for 20 s; its threads: {stuck}; "
+                        f"its output: {log.read_text(errors='replace')[-2000:]}")
     # stopping `zonemap demo` (SIGTERM, as a supervisor or `kill` does) stops the server too
     deadline, answering = time.monotonic() + 10, True
     while answering and time.monotonic() < deadline:
@@ -126,3 +137,54 @@ def test_zonemap_demo_serves_without_a_terminal(tmp_path):
         except OSError:
             answering = False
     assert not answering, "the streamlit server outlived `zonemap demo`"
+
+
+STOPPED_FROM_ANOTHER_THREAD = """
+import os, signal, sys, threading, time
+from zonemap import launch
+
+child = [sys.executable, "-c", "import os, sys, time; open(sys.argv[1], 'w').write(str(os.getpid())); time.sleep(120)",
+         sys.argv[1]]
+launch.streamlit_command = lambda port, open_browser, extra_args: child  # a server that never stops by itself
+
+def stop_on_this_thread():
+    while not os.path.exists(sys.argv[1]):
+        time.sleep(0.05)
+    signal.pthread_kill(threading.get_ident(), signal.SIGTERM)  # as when the kernel hands it to a helper thread
+
+threading.Thread(target=stop_on_this_thread, daemon=True).start()
+sys.exit(launch.run_dashboard("zones.toml", "demo.db", port=1, open_browser=False, echo=lambda line: None))
+"""
+
+
+def test_a_stop_signal_landing_on_a_helper_thread_still_stops_the_dashboard(tmp_path):
+    """The kernel may hand a process's SIGTERM to any of its threads (the browser opener's,
+    say); Python then runs the handler only when the main thread next runs bytecode. The
+    main thread must not sit in an endless wait for the server meanwhile."""
+    import subprocess
+
+    pid_file = tmp_path / "server.pid"
+    proc = subprocess.Popen([sys.executable, "-c", STOPPED_FROM_ANOTHER_THREAD, str(pid_file)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    try:
+        out, _ = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        os.kill(int(pid_file.read_text()), signal.SIGKILL)
+        pytest.fail("run_dashboard kept waiting for the server after SIGTERM reached a helper thread")
+    assert proc.returncode == 0, out
+    server = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):  # stopped and reaped with its parent
+        os.kill(server, 0)
+
+
+def _thread_states(pid: int) -> list[str]:
+    """Each thread of ``pid``: name, state and the kernel function it waits in (Linux)."""
+    states = []
+    for task in sorted(Path(f"/proc/{pid}/task").glob("*")):
+        try:
+            stat = (task / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            states.append(f"{(task / 'comm').read_text().strip()}:{stat}:{(task / 'wchan').read_text().strip()}")
+        except OSError:
+            continue
+    return states

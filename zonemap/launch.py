@@ -156,7 +156,7 @@ def run_dashboard(config_path: str | Path, db: str | Path, port: int | None = No
         proc = subprocess.Popen(streamlit_command(port, open_browser, extra_args), env=env)
         if open_browser:
             threading.Thread(target=_open_when_up, args=(url, proc), daemon=True).start()
-        return proc.wait()
+        return _wait_interruptibly(proc)
     except KeyboardInterrupt:
         return 0
     finally:
@@ -173,6 +173,20 @@ def run_dashboard(config_path: str | Path, db: str | Path, port: int | None = No
 
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
+
+
+def _wait_interruptibly(proc: subprocess.Popen, tick: float = 0.2) -> int:
+    """``proc.wait()`` in short slices, so that Ctrl-C or SIGTERM stops the wait within ``tick``.
+
+    The kernel may hand a signal meant for the process to any of its threads that does
+    not block it; Python's handler then runs only when the main thread next executes
+    bytecode, which a plain blocking ``waitpid`` would postpone until the server exits.
+    """
+    while True:
+        try:
+            return proc.wait(tick)
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _open_when_up(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
