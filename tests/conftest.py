@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from connectors.records import Activity, Identity, Item
 from zonemap.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,3 +53,34 @@ def cli():
         return runner.invoke(app, [str(a) for a in args], env=env, input=input, catch_exceptions=False)
 
     return run
+
+
+SMALL_ORG = """
+[settings]
+as_of = 2026-11-20
+window_weeks = 4
+
+[store]
+url = "sqlite:///data/z.db"
+
+[[areas]]
+id = "web"
+labels = ["web"]
+"""
+
+
+@pytest.fixture
+def org(tmp_path, write_config):
+    """A config whose relative [store] url names a store with a little work in it (one person, five
+    issues in one area, in the four weeks to its as_of)."""
+    config = write_config(SMALL_ORG)
+    (tmp_path / "data").mkdir()
+    store = Store(tmp_path / "data" / "z.db")
+    records = [Identity(id="github:alice", name="Alice")]
+    for n in range(1, 6):
+        records.append(Item(id=f"github:acme/web#{n}", source="github", kind="issue", title=f"t{n}", labels=["web"]))
+        records.append(Activity(id=f"github:acme/web#{n}/c", item=f"github:acme/web#{n}", kind="issue_commented",
+                                actor="github:alice", at=f"2026-11-{2 * n + 5:02d}T10:00:00Z"))
+    store.upsert(records)
+    store.close()
+    return config

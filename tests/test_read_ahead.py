@@ -12,7 +12,6 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from connectors.records import Activity, Identity, Item
 from zonemap import read_ahead, store_read
 from zonemap.config import load_config, resolve_store_url
 from zonemap.locate import epoch_bounds, report_bounds
@@ -21,19 +20,6 @@ from zonemap.store import Store
 
 from conftest import ROOT
 
-CONFIG = """
-[settings]
-as_of = 2026-11-20
-window_weeks = 4
-
-[store]
-url = "sqlite:///data/z.db"
-
-[[areas]]
-id = "web"
-labels = ["web"]
-"""
-
 
 @pytest.fixture(autouse=True)
 def _no_reads_left_ahead():
@@ -41,31 +27,16 @@ def _no_reads_left_ahead():
     store_read._ahead.clear()
 
 
-@pytest.fixture
-def org(tmp_path, write_config):
-    """A config whose relative [store] url names a store with a little work in it."""
-    config = write_config(CONFIG)
-    (tmp_path / "data").mkdir()
-    store = Store(tmp_path / "data" / "z.db")
-    records = [Identity(id="github:alice", name="Alice")]
-    for n in range(1, 6):
-        records.append(Item(id=f"github:acme/web#{n}", source="github", kind="issue", title=f"t{n}", labels=["web"]))
-        records.append(Activity(id=f"github:acme/web#{n}/c", item=f"github:acme/web#{n}", kind="issue_commented",
-                                actor="github:alice", at=f"2026-11-{2 * n + 5:02d}T10:00:00Z"))
-    store.upsert(records)
-    store.close()
-    return config
-
-
 @pytest.mark.parametrize("argv, expected", [
-    (["report"], (None, None, None, None)),
+    (["report"], (None, None, None, None, None, None, False)),
     (["--config", "c.toml", "--db=s.db", "--debug", "report", "--as-of", "2026-01-02", "--window=3",
-      "--format", "md", "--out", "x.md"], ("c.toml", "s.db", "2026-01-02", "3")),
-    (["--config=c.toml", "report", "--window", "5"], ("c.toml", None, None, "5")),
+      "--format", "md", "--out", "x.md"], ("c.toml", "s.db", "2026-01-02", "3", "md", "x.md", True)),
+    (["--config=c.toml", "report", "--window", "5", "--format=csv"], ("c.toml", None, None, "5", "csv", None, False)),
 ])
 def test_a_report_command_line_is_understood(argv, expected):
     request = read_ahead.parse_report_request(argv, {})
-    got = (str(request.config) if request.config else None, request.db, request.as_of, request.window)
+    got = (str(request.config) if request.config else None, request.db, request.as_of, request.window,
+           request.fmt, request.out, request.debug)
     assert got == expected
 
 

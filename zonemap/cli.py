@@ -24,7 +24,6 @@ import typer
 from connectors.records import ReadStats, RecordError, read_records, write_records
 
 from .config import Config, ConfigError, check_warnings, load_config, resolve_store_url
-from .locate import today_utc
 from .store import Store, StoreError
 from .sync import describe_counts
 
@@ -141,12 +140,12 @@ def _store(cfg: Config | None) -> Store:
 
 
 def _as_of(cfg: Config, given: Optional[str]) -> date:
-    if given:
-        try:
-            return date.fromisoformat(given)
-        except ValueError:
-            raise UsageProblem(f"--as-of {given!r}: not a date; use YYYY-MM-DD") from None
-    return cfg.settings.as_of or today_utc()  # the rule the console script's read-ahead follows too
+    from .reporting import as_of_date
+
+    try:
+        return as_of_date(cfg, given)
+    except ValueError:
+        raise UsageProblem(f"--as-of {given!r}: not a date; use YYYY-MM-DD") from None
 
 
 # -- import / export ----------------------------------------------------------------------

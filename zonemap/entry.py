@@ -2,8 +2,10 @@
 
 Before the CLI's imports (typer, rich, pydantic, and for a report pandas: most of a
 second), a `zonemap report` command line gets its window read from the store on other
-threads (`read_ahead`), so SQLite works on the second core meanwhile. Every other
-command line goes straight to `zonemap.cli`.
+threads (`read_ahead`), so SQLite works on the second core meanwhile; then, if it is a
+plain one, it is run without the CLI framework (`report_command`), which hands it back
+to the CLI whenever something is not right. Every other command line goes straight to
+`zonemap.cli`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,19 @@ def main() -> None:
     if "report" in sys.argv[1:]:
         from . import read_ahead
 
-        started = read_ahead.start(sys.argv[1:], os.environ)
+        try:
+            request = read_ahead.parse_report_request(sys.argv[1:], os.environ)
+        except Exception:  # the CLI finds and reports what is wrong
+            request = None
+        started = read_ahead.start_request(request)
+        if request is not None:
+            from .report_command import run
+
+            status = run(request)
+            if status is not None:  # done: nothing to tear down (see `cli.main`)
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(status)
     from .cli import main as cli_main
 
     try:

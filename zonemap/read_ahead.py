@@ -35,6 +35,9 @@ class ReportRequest:
     db: str | None       # --db / ZONEMAP_DB
     as_of: str | None    # --as-of
     window: str | None   # --window
+    fmt: str | None = None   # --format
+    out: str | None = None   # --out
+    debug: bool = False      # --debug
 
 
 def _options(tokens: Sequence[str], known: dict[str, bool]) -> dict[str, str | bool] | None:
@@ -67,7 +70,8 @@ def parse_report_request(argv: Sequence[str], env: Mapping[str, str]) -> ReportR
     config = before.get("--config") or env.get("ZONEMAP_CONFIG") or None
     return ReportRequest(config=Path(config) if config else None,
                          db=before.get("--db") or env.get("ZONEMAP_DB") or None,
-                         as_of=after.get("--as-of"), window=after.get("--window"))
+                         as_of=after.get("--as-of"), window=after.get("--window"),
+                         fmt=after.get("--format"), out=after.get("--out"), debug="--debug" in before)
 
 
 def report_window(request: ReportRequest) -> tuple[Path, tuple[int, int]] | None:
@@ -103,7 +107,14 @@ def start(argv: Sequence[str], env: Mapping[str, str]) -> bool:
     """Begin reading the window of a `zonemap report` command line; whether it began.
     Never raises: whatever goes wrong here, the CLI finds and reports itself."""
     try:
-        request = parse_report_request(argv, env)
+        return start_request(parse_report_request(argv, env))
+    except Exception:
+        return False
+
+
+def start_request(request: ReportRequest | None) -> bool:
+    """`start` for a command line already parsed (None: not a plain report; nothing to do)."""
+    try:
         target = report_window(request) if request is not None else None
         if target is None:
             return False

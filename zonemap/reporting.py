@@ -6,8 +6,16 @@ import json
 from datetime import date
 
 from .config import Config
-from .locate import report_bounds
+from .locate import report_bounds, today_utc
 from .store import Store
+
+
+def as_of_date(cfg: Config, given: str | None) -> date:
+    """The report date: `--as-of` (YYYY-MM-DD; ValueError otherwise), else the config's
+    `[settings] as_of`, else today (UTC). The console script's read-ahead follows this rule too."""
+    if given:
+        return date.fromisoformat(given)
+    return cfg.settings.as_of or today_utc()
 
 
 def compute_report(cfg: Config, store: Store, as_of: date, window_weeks: int | None = None) -> dict:
