@@ -113,9 +113,9 @@ def test_a_bad_config_still_fails_in_one_line_with_status_2(org):
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr and "web" in result.stderr
 
 
-def test_reading_ahead_starts_before_pydantic_and_pandas_are_imported():
+def test_reading_ahead_starts_before_pyarrow_pydantic_and_pandas_are_imported():
     probe = ("import sys, zonemap.read_ahead, zonemap.store_read\n"
-             "print(sorted({'pandas', 'pydantic', 'typer', 'sqlalchemy'} & set(sys.modules)))")
+             "print(sorted({'pandas', 'pydantic', 'typer', 'sqlalchemy', 'pyarrow', 'numpy'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
