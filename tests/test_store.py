@@ -155,6 +155,73 @@ def test_arrow_and_cursor_readers_give_the_same_frames(store, monkeypatch):
     assert pd.isna(row["repo"]) and row["project"] == "WEB" and row["components"] == ["Billing"]
 
 
+def _indexes(path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        return {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+
+
+def _window_frames(store):
+    lo, hi = pd.Timestamp("2026-11-01", tz="UTC"), pd.Timestamp("2026-11-09", tz="UTC")
+    return store.load_frames(lo, hi)
+
+
+def test_a_window_s_items_come_from_the_item_at_index_without_a_sort(store):
+    """With the (item, at) index the window's distinct items are one pass over it, in id
+    order: no temporary B-tree (the cost that index saves), and the same frames."""
+    import zonemap.store_read as store_read
+
+    assert store_read.ITEM_AT_INDEX in _indexes(store.sqlite_path) and "ix_activities_item" not in _indexes(
+        store.sqlite_path)
+    sql = store_read._queries(True, item_at_index=True)["items"][0]
+    with sqlite3.connect(store.sqlite_path) as conn:
+        plan = " / ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, (0, 1)))
+    assert store_read.ITEM_AT_INDEX in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_the_item_at_index_is_used_only_while_the_history_is_not_much_longer_than_the_window(store):
+    import zonemap.store_read as store_read
+
+    store.upsert([act(1, 1, "2024-01-01T00:00:00Z"), act(2, 1, "2026-11-01T00:00:00Z")])  # ~150 weeks apart
+    week = 7 * 24 * 3600
+    end = int(pd.Timestamp("2026-11-02", tz="UTC").timestamp())
+    with sqlite3.connect(store.sqlite_path) as conn:
+        assert store_read._use_item_at_index(conn, (end - 26 * week, end))      # 150 <= 8 x 26 weeks
+        assert not store_read._use_item_at_index(conn, (end - 13 * week, end))  # 150 > 8 x 13 weeks
+        assert not store_read._use_item_at_index(conn, (0, 1000))               # a window outside the store
+        assert not store_read._use_item_at_index(None, (end - 26 * week, end))
+        conn.execute(f"DROP INDEX {store_read.ITEM_AT_INDEX}")
+        assert not store_read._use_item_at_index(conn, (end - 26 * week, end))
+
+
+def test_a_store_from_before_the_item_at_index_reads_alike_and_gets_it_at_its_next_write(tmp_path, monkeypatch):
+    db = tmp_path / "old.db"
+    records = [item(n, labels=["a"]) for n in (3, 1, 2)] + [act(n, n, f"2026-11-0{n + 1}T10:00:00Z") for n in (3, 1, 2)]
+    records += [act(9, 2, "2026-10-01T00:00:00Z"), act(8, 7, "2026-11-05T00:00:00Z")]  # outside; not stored
+    current = Store(tmp_path / "new.db")
+    current.upsert(records)
+    expected = _window_frames(current)
+    old = Store(db)
+    old.upsert(records)
+    old.close()
+    with sqlite3.connect(db) as conn:  # the layout earlier builds made
+        conn.execute("DROP INDEX ix_activities_item_at")
+        conn.execute("CREATE INDEX ix_activities_item ON activities (item)")
+    reader = Store(db)  # reading opens no engine: the store stays as it is
+    for got in (_window_frames(reader), _window_frames(reader)):
+        for name in ("items", "activities"):
+            pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name))
+    assert "ix_activities_item_at" not in _indexes(db)
+    import zonemap.store_read as store_read
+
+    monkeypatch.setattr(store_read, "_adbc", None)  # the stdlib reader, on the old layout
+    pd.testing.assert_frame_equal(_window_frames(Store(db)).items, expected.items)
+    writer = Store(db)
+    writer.upsert([Identity(id="github:alice", name="Alice")])
+    assert "ix_activities_item_at" in _indexes(db) and "ix_activities_item" not in _indexes(db)
+    pd.testing.assert_frame_equal(_window_frames(writer).items, expected.items)  # the stdlib reader, new layout
+    writer.close(), current.close()
+
+
 def test_an_existing_store_is_read_without_importing_sqlalchemy(tmp_path):
     """`zonemap report` reads through Arrow; SQLAlchemy (a quarter second of imports)
     comes only with the first write."""

@@ -129,6 +129,7 @@ class Store:
         except StoreError:
             engine.dispose()
             raise
+        sa.upgrade_indexes(engine)
         return engine
 
     def __repr__(self) -> str:

@@ -10,6 +10,8 @@ from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table,
 
 from connectors.records import Activity, Component, Identity, Item
 
+from .store_read import ITEM_AT_INDEX
+
 metadata = MetaData()
 items = Table(
     "items", metadata,
@@ -29,9 +31,12 @@ activities = Table(
     Column("item", String, nullable=False), Column("kind", String, nullable=False),
     Column("actor", String, nullable=False),
     Column("at", Integer, nullable=False),  # epoch seconds, UTC
-    Index("ix_activities_at_item", "at", "item"),  # covers the window's item lookup
-    Index("ix_activities_item", "item"),
+    Index("ix_activities_at_item", "at", "item"),  # covers the window's activities
+    # lookups by item, and the window's distinct items in id order without a sort (`store_read`)
+    Index(ITEM_AT_INDEX, "item", "at"),
 )
+# what stores made before ITEM_AT_INDEX had instead (`upgrade_indexes`)
+OLD_ITEM_INDEX = "ix_activities_item"
 identities = Table(
     "identities", metadata,
     Column("id", String, primary_key=True), Column("name", Text), Column("email", Text),
@@ -78,3 +83,18 @@ def sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+def upgrade_indexes(engine) -> None:
+    """Give a store made by an earlier build `ITEM_AT_INDEX` in place of `OLD_ITEM_INDEX`
+    (the same size; it serves the same lookups). Readers work on either, so a store that
+    cannot be written now (a read-only file, a long lock) keeps what it has until a later
+    write; a new store has `ITEM_AT_INDEX` from the start."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {ITEM_AT_INDEX} ON activities (item, at)")
+            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {OLD_ITEM_INDEX}")
+    except SQLAlchemyError:
+        pass
