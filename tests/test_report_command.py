@@ -60,6 +60,32 @@ def test_a_plain_report_does_without_typer_and_rich(org):
     assert debug.stdout == fast.stdout
 
 
+COUNT_COLLECTIONS = """  # runs the console script; says how many passes the cycle collector made
+import gc, sys
+passes = []
+gc.callbacks.append(lambda phase, info: passes.append(info) if phase == "start" else None)
+import atexit, os
+exit = os._exit
+os._exit = lambda code: (sys.stderr.write(f"collections: {len(passes)}\\n"), sys.stderr.flush(), exit(code))
+atexit.register(lambda: sys.stderr.write(f"collections: {len(passes)}\\n"))
+sys.argv = ["zonemap", *sys.argv[1:]]
+from zonemap.entry import main
+passes.clear()
+main()
+"""
+
+
+def test_a_plain_report_runs_without_the_cycle_collector_and_the_cli_with_it(org):
+    def collections(*args):
+        result = subprocess.run([sys.executable, "-c", COUNT_COLLECTIONS, *map(str, args)], capture_output=True,
+                                text=True, cwd=ROOT)
+        assert result.returncode == 0, result.stderr
+        return int(result.stderr.rsplit("collections: ", 1)[1].split()[0])
+
+    assert collections("--config", org, "report") == 0
+    assert collections("--debug", "--config", org, "report") > 0  # handed to the CLI: the collector is back
+
+
 @pytest.mark.parametrize("options, status, says", [
     (["--window", "0"], 2, "--window"),
     (["--window", "two"], 2, "--window"),
