@@ -42,18 +42,33 @@ def _time_reports(builds: dict[str, Path], env: dict, out: Path, repeat: int) ->
         # the console script where the build has `python -m zonemap`, else its CLI module
         module = "zonemap" if (tree / "zonemap" / "__main__.py").exists() else "zonemap.cli"
         target = out / ("report.json" if tree == ROOT else f"report-{name}.json")
+        # run from the build's own folder: `python -m` puts the working directory first on
+        # sys.path, ahead of PYTHONPATH, so from the repository's root every build would
+        # import this checkout's zonemap
+        command_env = dict(env, PYTHONPATH=str(tree))
+        _check_imports_from(tree, command_env)
         commands[name] = ([sys.executable, "-m", module, "report", "--window", "12", "--format", "json",
-                           "--out", str(target)], dict(env, PYTHONPATH=str(tree)))
+                           "--out", str(target)], command_env, tree)
     runs: dict[str, tuple[list, list]] = {name: ([], []) for name in builds}
     for _ in range(repeat):
-        for name, (command, command_env) in commands.items():
+        for name, (command, command_env, tree) in commands.items():
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t = time.perf_counter()
-            subprocess.run(command, env=command_env, check=True, stderr=subprocess.DEVNULL)
+            subprocess.run(command, env=command_env, cwd=tree, check=True, stderr=subprocess.DEVNULL)
             runs[name][0].append(time.perf_counter() - t)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             runs[name][1].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     return runs
+
+
+def _check_imports_from(tree: Path, env: dict) -> None:
+    """Fail unless a command run in `tree` with `env` imports zonemap and connectors from `tree`."""
+    probe = "import connectors, zonemap; print(zonemap.__file__); print(connectors.__file__)"
+    found = subprocess.run([sys.executable, "-c", probe], env=env, cwd=tree, capture_output=True, text=True,
+                           check=True).stdout.split()
+    for path in found:
+        if not Path(path).resolve().is_relative_to(tree.resolve()):
+            raise SystemExit(f"the build in {tree} imports {path}, not its own code")
 
 
 def _import_pandas_seconds() -> float:
