@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from analysis_helpers import config, frames, item
 
-from zonemap.areas import UNMAPPED, area_shares, glob_mask
+from zonemap.areas import UNMAPPED, _prefix, area_shares, glob_mask
+from zonemap.config import check_glob, gitignore_patterns, plain_dir_prefix
 
 
 def shares(cfg, items, ids=None) -> dict[str, dict[str, float]]:
@@ -102,3 +105,31 @@ def test_shares_of_every_item_sum_to_one():
 ])
 def test_codeowners_star_does_not_cross_directories(pattern, path, hit):
     assert bool(glob_mask(pd.Series([path], dtype="str"), pattern)[0]) is hit
+
+
+_SEGMENT = st.text(alphabet="abcXYZ019_.-", min_size=1, max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_SEGMENT, min_size=1, max_size=4), st.booleans())
+def test_a_plain_directory_pattern_is_the_prefix_pathspec_would_test(segments, anchored):
+    """`plain_dir_prefix` (no regex compiled) must say what pathspec's compiled form does."""
+    pattern = ("/" if anchored else "") + "/".join(segments) + "/**"
+    compiled = gitignore_patterns(pattern)[0].regex
+    assert plain_dir_prefix(pattern) == _prefix(compiled) == "/".join(segments) + "/"
+
+
+@pytest.mark.parametrize("pattern", ["src/*/x/**", "src/billing/", "x", "src//x/**", "!src/x/**", "#src/**",
+                                     "src/x/** ", "é/**", "/**", "src/x/*", "src/[ab]/**"])
+def test_other_patterns_go_through_pathspec(pattern):
+    assert plain_dir_prefix(pattern) is None
+
+
+def test_a_plain_directory_rule_is_checked_and_matched_without_compiling_it():
+    gitignore_patterns.cache_clear()
+    check_glob("src/fresh-area.v2/**")
+    cfg = config(areas=[{"id": "fresh", "paths": ["src/fresh-area.v2/**"]}])
+    shares = area_shares(cfg, frames([item("i1", paths=["src/fresh-area.v2/a.py", "src/fresh-area-v2/b.py"])]).items,
+                         ["i1"])
+    assert gitignore_patterns.cache_info().currsize == 0
+    assert dict(zip(shares["area"], shares["share"])) == {"fresh": 0.5, UNMAPPED: 0.5}

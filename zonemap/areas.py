@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .config import gitignore_patterns, split_repo_prefix
+from .config import gitignore_patterns, plain_dir_prefix, split_repo_prefix
 from .vectors import expand, positions
 
 UNMAPPED = "(unmapped)"
@@ -56,11 +56,18 @@ def _prefix(regex: re.Pattern) -> str | None:
     return literal.group(1).replace("\\", "") if literal and not regex.flags & ~re.UNICODE else None
 
 
-def _hits(paths: pa.Array, regex: re.Pattern) -> np.ndarray:
-    """Which of `paths` (an Arrow string array) `regex` matches: a prefix test for the
-    ``^dir/`` patterns, Arrow's RE2 engine for other plain patterns, Python's for
-    anything RE2 refuses."""
-    prefix = _prefix(regex)
+def _matcher(pattern: str) -> str | re.Pattern | None:
+    """What tests a CODEOWNERS pattern: the plain prefix of a plain ``dir/**`` pattern
+    (no regex compiled, see `config.plain_dir_prefix`), else `_compile`'s regex."""
+    prefix = plain_dir_prefix(pattern)
+    return prefix if prefix is not None else _compile(pattern)
+
+
+def _hits(paths: pa.Array, regex: str | re.Pattern) -> np.ndarray:
+    """Which of `paths` (an Arrow string array) `regex` matches: a prefix test for a
+    prefix (`_matcher`) and the ``^dir/`` patterns, Arrow's RE2 engine for other plain
+    patterns, Python's for anything RE2 refuses."""
+    prefix = regex if isinstance(regex, str) else _prefix(regex)
     if prefix is not None:
         return pc.starts_with(paths, prefix).fill_null(False).to_numpy(zero_copy_only=False)
     if not regex.flags & ~re.UNICODE:
@@ -85,7 +92,7 @@ def glob_mask(paths: pd.Series, pattern: str) -> np.ndarray:
 def glob_hits(paths: pa.Array, pattern: str) -> np.ndarray:
     """`glob_mask` on an Arrow string array, for callers that test many patterns
     against the same paths (no conversion per pattern)."""
-    regex = _compile(pattern)
+    regex = _matcher(pattern)
     if regex is None or not len(paths):
         return np.zeros(len(paths), dtype=bool)
     return _hits(paths, regex)
@@ -235,16 +242,16 @@ def path_rules(cfg) -> list[tuple[str, str | None, str]]:
     return [(a.id, *split_repo_prefix(raw)) for a in cfg.areas for raw in a.paths]
 
 
-def _last_rules(paths: np.ndarray, rules: list[tuple[int, re.Pattern]]) -> np.ndarray:
+def _last_rules(paths: np.ndarray, rules: list[tuple[int, str | re.Pattern]]) -> np.ndarray:
     """For each of `paths` (distinct strings), the index of the last of `rules` (index,
-    regex; in config order) that matches it, or -1.  The paths are sorted once, so a
+    `_matcher`; in config order) that matches it, or -1.  The paths are sorted once, so a
     ``dir/**`` rule is the range of paths between two binary searches."""
     order = np.argsort(paths, kind="stable")
     text = paths[order].astype(str)
     last = np.full(len(paths), -1, dtype="int64")  # in sorted order
     arrow = None
     for index, regex in rules:
-        prefix = _prefix(regex)
+        prefix = regex if isinstance(regex, str) else _prefix(regex)
         if prefix is not None:  # the strings starting with p are those in [p, p with its last char + 1)
             lo, hi = np.searchsorted(text, [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)])
             last[lo:hi] = index
@@ -268,9 +275,9 @@ def _path_winners(cfg, view: ItemView) -> np.ndarray:
     repo_codes, repos = pd.factorize(np.array(lower + [""], dtype=object)[repo_codes])  # missing: ""
     pair_codes, pairs = pd.factorize(codes * len(repos) + repo_codes[pos])
     pair_paths, pair_repos = pairs // len(repos), np.asarray(repos, dtype=object)[pairs % len(repos)]
-    by_repo: dict[str | None, list[tuple[int, re.Pattern]]] = {}  # None: rules for every repo
+    by_repo: dict[str | None, list[tuple[int, str | re.Pattern]]] = {}  # None: rules for every repo
     for index, (_, rule_repo, pattern) in enumerate(rules):
-        regex = _compile(pattern)
+        regex = _matcher(pattern)
         if regex is not None:
             by_repo.setdefault(rule_repo.lower() if rule_repo is not None else None, []).append((index, regex))
     paths = uniq.to_numpy(dtype=object)

@@ -311,6 +311,19 @@ def split_repo_prefix(pattern: str) -> tuple[str | None, str]:
     return None, pattern
 
 
+_PLAIN_DIR = re.compile(r"/?((?:[A-Za-z0-9_.-]+/)+)\*\*")
+
+
+def plain_dir_prefix(pattern: str) -> str | None:
+    """For a pattern that is a plain directory path and ``/**`` (``src/billing/**``,
+    ``/services/search/**``: most area rules), the prefix its paths start with
+    (``src/billing/``); None for any other pattern. pathspec's gitignore form of such a
+    pattern is the regex ``^src/billing/``, always valid, a prefix test: knowing that, a
+    report skips compiling hundreds of regexes (~0.15 ms each)."""
+    plain = _PLAIN_DIR.fullmatch(pattern)
+    return plain.group(1) if plain else None
+
+
 @functools.lru_cache(maxsize=4096)
 def gitignore_patterns(pattern: str) -> list:
     """pathspec's compiled gitignore form of one path pattern, kept: the config's check
@@ -322,6 +335,8 @@ def gitignore_patterns(pattern: str) -> list:
 def check_glob(pattern: str) -> None:
     if not pattern.strip():
         raise ValueError("an empty path pattern matches nothing")
+    if plain_dir_prefix(pattern) is not None:
+        return
     try:
         gitignore_patterns(pattern)
     except Exception as exc:  # pathspec raises its own error types
