@@ -222,6 +222,24 @@ def test_a_store_from_before_the_item_at_index_reads_alike_and_gets_it_at_its_ne
     writer.close(), current.close()
 
 
+def test_the_window_s_text_reaches_pandas_without_a_copy(store):
+    """The reading threads hand pandas its text in the form it stores (large_string), so
+    the main thread wraps the Arrow buffers instead of copying them."""
+    import zonemap.store_read as store_read
+
+    store.upsert([item(1, labels=["a"]), act(1, 1, "2026-11-02T10:00:00Z")])
+    bounds = (0, 2**40)
+    for name, (sql, columns, bounded) in store_read._queries(True).items():
+        table = store_read._fetch(store.sqlite_path, sql, bounds if bounded else None)
+        if not table.num_rows:
+            continue
+        frame = store_read._to_pandas(table, columns)
+        for column in ("id", "title", "actor", "item"):
+            if column in frame:
+                offsets = lambda array: array.chunk(0).buffers()[1].address  # noqa: E731 - where each text starts
+                assert offsets(frame[column].array._pa_array) == offsets(table.column(column)), (name, column)
+
+
 def test_an_existing_store_is_read_without_importing_sqlalchemy(tmp_path):
     """`zonemap report` reads through Arrow; SQLAlchemy (a quarter second of imports)
     comes only with the first write."""

@@ -126,7 +126,8 @@ def _fetch(path: Path, sql: str, bounds: tuple[int, int] | None) -> pa.Table:
 
 def _finish_arrow(table: pa.Table) -> pa.Table:
     """In Arrow, what `_finish_frame` does in pandas: epoch seconds to UTC times, '' back
-    to missing, the items' NDJSON lists parsed, drafts as booleans.
+    to missing, the items' NDJSON lists parsed, drafts as booleans; and text as the
+    large_string pandas stores, so that `_to_pandas` copies none of it.
 
     This runs on the reading threads while the main thread imports pandas, so it makes
     no Arrow scalar or table out of Python values: pyarrow imports pandas for that, and
@@ -149,6 +150,8 @@ def _finish_arrow(table: pa.Table) -> pa.Table:
         elif name not in NUMERIC_COLUMNS and name not in ("id", "title"):
             empty = pc.invert(pc.cast(pc.utf8_length(col), pa.bool_()))
             col = pc.if_else(empty, pa.nulls(1, col.type)[0], col)
+        if pa.types.is_string(col.type):  # pandas keeps its text as large_string: cast here, not on the main thread
+            col = col.cast(pa.large_string())
         columns[name] = col
     order = ITEM_COLUMNS if "lists" in table.column_names else list(columns)
     return pa.Table.from_arrays([columns[name] for name in order], names=order)
