@@ -119,6 +119,12 @@ def test_the_options_are_taken_as_the_cli_takes_them(argv, options):
     assert report_command._options(read_ahead.parse_report_request(argv, {})) == options
 
 
+def test_the_formats_are_the_clis():
+    from zonemap.cli import ReportFormat
+
+    assert set(report_command.FORMATS) == {f.value for f in ReportFormat}
+
+
 def test_debug_is_always_the_clis(org):
     request = read_ahead.parse_report_request(["--debug", "--config", str(org), "report"], {})
     assert report_command.run(request) is None

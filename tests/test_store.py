@@ -191,6 +191,8 @@ def test_the_item_at_index_is_used_only_while_the_history_is_not_much_longer_tha
         assert not store_read._use_item_at_index(None, (end - 26 * week, end))
         conn.execute(f"DROP INDEX {store_read.ITEM_AT_INDEX}")
         assert not store_read._use_item_at_index(conn, (end - 26 * week, end))
+    with sqlite3.connect(":memory:") as conn:  # not a store: the read itself says so, not this
+        assert not store_read._use_item_at_index(conn, (end - 26 * week, end))
 
 
 def test_a_store_from_before_the_item_at_index_reads_alike_and_gets_it_at_its_next_write(tmp_path, monkeypatch):

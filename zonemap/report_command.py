@@ -71,4 +71,3 @@ def run(request: ReportRequest) -> int | None:
         return None  # the CLI tries again and says why it cannot write
     print(f"wrote {out}", file=sys.stderr)
     return 0
-

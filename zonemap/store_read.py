@@ -250,12 +250,17 @@ def _use_item_at_index(dbapi_conn, bounds: tuple[int, int] | None) -> bool:
     window inside it (the activities taken as spread evenly; a growing organisation's
     recent weeks hold more, so this errs towards the plan that never scans history).
     Three lookups in the store's indexes on a stdlib sqlite3 connection (None: no)."""
+    import sqlite3
+
     if dbapi_conn is None or bounds is None:
         return False
-    has_index = dbapi_conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?",
-                                   (ITEM_AT_INDEX,)).fetchone()[0]
-    first, last = dbapi_conn.execute("SELECT (SELECT min(at) FROM activities), (SELECT max(at) FROM activities)"
-                                     ).fetchone()  # each an end of the (at, item) index
+    try:
+        has_index = dbapi_conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?",
+                                       (ITEM_AT_INDEX,)).fetchone()[0]
+        first, last = dbapi_conn.execute("SELECT (SELECT min(at) FROM activities), (SELECT max(at) FROM activities)"
+                                         ).fetchone()  # each an end of the (at, item) index
+    except sqlite3.Error:  # not a store this build can read: the query itself will say so
+        return False
     if not has_index or first is None:
         return False
     covered = min(bounds[1], last + 1) - max(bounds[0], first)
