@@ -50,8 +50,11 @@ def _compile(pattern: str) -> re.Pattern | None:
 _LITERAL_DIR = re.compile(r"\^((?:[A-Za-z0-9_/]|\\[-.])+/)")  # "^src/billing/": a plain prefix
 
 
-def _prefix(regex: re.Pattern) -> str | None:
-    """The plain prefix a ``^dir/`` regex (what pathspec writes for ``dir/**``) tests, or None."""
+def _prefix(regex: str | re.Pattern) -> str | None:
+    """The plain prefix a matcher tests: a `_matcher` prefix as it is, or the prefix of a
+    ``^dir/`` regex (what pathspec writes for ``dir/**``); None for any other regex."""
+    if isinstance(regex, str):
+        return regex
     literal = _LITERAL_DIR.fullmatch(regex.pattern)
     return literal.group(1).replace("\\", "") if literal and not regex.flags & ~re.UNICODE else None
 
@@ -67,7 +70,7 @@ def _hits(paths: pa.Array, regex: str | re.Pattern) -> np.ndarray:
     """Which of `paths` (an Arrow string array) `regex` matches: a prefix test for a
     prefix (`_matcher`) and the ``^dir/`` patterns, Arrow's RE2 engine for other plain
     patterns, Python's for anything RE2 refuses."""
-    prefix = regex if isinstance(regex, str) else _prefix(regex)
+    prefix = _prefix(regex)
     if prefix is not None:
         return pc.starts_with(paths, prefix).fill_null(False).to_numpy(zero_copy_only=False)
     if not regex.flags & ~re.UNICODE:
@@ -251,7 +254,7 @@ def _last_rules(paths: np.ndarray, rules: list[tuple[int, str | re.Pattern]]) ->
     last = np.full(len(paths), -1, dtype="int64")  # in sorted order
     arrow = None
     for index, regex in rules:
-        prefix = regex if isinstance(regex, str) else _prefix(regex)
+        prefix = _prefix(regex)
         if prefix is not None:  # the strings starting with p are those in [p, p with its last char + 1)
             lo, hi = np.searchsorted(text, [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)])
             last[lo:hi] = index

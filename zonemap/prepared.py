@@ -23,7 +23,7 @@ from .coverage import OPENING_KINDS, exploration_mask, first_rows
 from .fte import WEEK, kind_weights, week_of, weekly_fte, window_end
 from .resolve import excluded_mask, exclusion_regex, resolve_people
 from .roles import choose_rules, rule_table
-from .vectors import by_key, decode, expand, positions, sorted_codes
+from .vectors import by_key, decode, expand, positions, sorted_codes, starts
 
 
 def _time_ns(at: pd.Series) -> np.ndarray:
@@ -180,16 +180,12 @@ def _pair_split(shares_by_item: dict, pair_item: np.ndarray, role_rows: tuple[np
     n_pairs = len(pair_item)
     role_pair, role_r, role_share = role_rows
     by_pair = {"r": role_r, "share": role_share,  # rows already by ascending pair: a by_key table as is
-               **_starts(np.bincount(role_pair, minlength=n_pairs))}
+               **starts(np.bincount(role_pair, minlength=n_pairs))}
     pair, at = expand(shares_by_item, pair_item)
     left, rt = expand(by_pair, pair)
     return {"a": shares_by_item["a"][at[left]], "area_share": shares_by_item["share"][at[left]],
             "r": by_pair["r"][rt], "role_share": by_pair["share"][rt],
-            **_starts(np.bincount(pair[left], minlength=n_pairs))}
-
-
-def _starts(counts: np.ndarray) -> dict:
-    return {"start": np.cumsum(counts) - counts, "count": counts}
+            **starts(np.bincount(pair[left], minlength=n_pairs))}
 
 
 def _span_codes(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -174,12 +174,12 @@ class PendingRead:
 
     def __init__(self, engine: Callable[[], object] | None, sqlite_path: Path | None, bounds: tuple[int, int] | None):
         self._engine, self._bounds = engine, bounds
-        self._queries = _queries(bounds is not None)
-        self._pool = self._futures = self._guard = None
-        if _adbc is not None and sqlite_path is not None and sqlite_path.exists():
-            self._guard = _read_guard(sqlite_path)
+        self._pool = self._futures = None
+        reading = _adbc is not None and sqlite_path is not None and sqlite_path.exists()
+        self._guard = _read_guard(sqlite_path) if reading else None
+        self._queries = _queries(bounds is not None, _use_item_at_index(self._guard, bounds))
+        if reading:
             self._pool = ThreadPoolExecutor(max_workers=len(self._queries))
-            self._queries = _queries(bounds is not None, _use_item_at_index(self._guard, bounds))
             self._futures = {name: self._pool.submit(_fetch, sqlite_path, sql, bounds if bounded else None)
                              for name, (sql, _, bounded) in self._queries.items()}
 

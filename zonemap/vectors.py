@@ -68,9 +68,14 @@ def by_key(keys: np.ndarray, size: int, columns: dict) -> dict:
     """`columns` (numpy arrays) sorted by integer `keys` (< size), with each key's first
     row (``start``) and row count (``count``): the form `weekly_fte` joins on."""
     order = np.argsort(keys, kind="stable")
-    counts = np.bincount(keys, minlength=size)
     return {**{name: values[order] for name, values in columns.items()},
-            "start": np.cumsum(counts) - counts, "count": counts}
+            **starts(np.bincount(keys, minlength=size))}
+
+
+def starts(counts: np.ndarray) -> dict:
+    """The ``start`` and ``count`` of a `by_key` table whose rows are already in key
+    order, from each key's row count."""
+    return {"start": np.cumsum(counts) - counts, "count": counts}
 
 
 def expand(right: dict, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
