@@ -17,7 +17,7 @@ from zonemap import sample
 from zonemap.analysis import analyze
 from zonemap.areas import ItemView, _compile, area_shares, glob_mask
 from zonemap.config import load_config
-from zonemap.prepared import prepare
+from zonemap.prepared import _dense_codes, _time_ns, prepare
 from zonemap.report import build_report
 
 FRAMES = ("people", "activities", "weekly", "fte", "area_role", "areas", "taste_makers", "gaps",
@@ -195,3 +195,19 @@ def test_path_rules_of_every_kind_interleave_with_the_last_match_winning():
 
     assert got == {i.id: expected(i.repo, i.paths[0]) for i in items}
     assert got["acme/web/3"] == "d" and got["acme/api/3"] == "b" and got["acme/api/0"] == "f"
+
+
+@pytest.mark.parametrize("spread", [1, 1000])  # a dense table of flags, and thin keys sorted instead
+def test_pair_codes_number_the_distinct_keys_in_key_order(spread):
+    keys = np.array([7, 3, 7, 0, 3, 9, 9, 9], dtype="int64") * spread
+    codes, distinct = _dense_codes(keys, 10 * spread)
+    assert distinct.tolist() == sorted(set(keys.tolist()))
+    assert (distinct[codes] == keys).all() and codes.dtype == np.int64
+
+
+def test_store_times_and_other_times_give_the_same_nanoseconds():
+    at = pd.Series(pd.to_datetime(["2026-01-05T10:00:00Z", "2026-03-01T00:00:01Z"], utc=True))
+    expected = [1767607200 * 10**9, 1772323201 * 10**9]
+    assert _time_ns(at.astype("datetime64[us, UTC]")).tolist() == expected  # what the store reads
+    assert _time_ns(at.dt.tz_convert("Europe/Berlin")).tolist() == expected
+    assert _time_ns(pd.Series(["2026-01-05T11:00:00+01:00", "2026-03-01T00:00:01Z"])).tolist() == expected

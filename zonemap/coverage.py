@@ -11,7 +11,7 @@ import pandas as pd
 from .areas import ItemView
 from .fte import TOL
 from .resolve import taste_maker_resolver
-from .vectors import by_key, expand
+from .vectors import by_key, expand, isin
 
 OPENING_KINDS = ("pr_opened", "issue_opened", "jira_created")
 CURATING_KINDS = ("pr_reviewed", "pr_commented", "issue_commented", "jira_commented")
@@ -119,7 +119,7 @@ def explorations(cfg, pairs: pd.DataFrame, curating: pd.DataFrame, people: pd.Da
     cur_row, pair_row = expand(by_key(item[:n_pairs], missing + 1, {}), item[n_pairs:])
     who = cur_person[cur_row]
     other = (who != author[pair_row]) & (who >= 0)  # not the author's own activity
-    is_tm = np.append(pd.Index(persons).isin(tm_people), False)
+    is_tm = np.append(isin(persons, tm_people), False)  # not Index.isin: it makes an Arrow scalar per person
     steering = np.isin(pair_area[pair_row] * (len(persons) + 1) + who,
                        steer_area * (len(persons) + 1) + steer_person)
     curated = np.zeros(n_pairs, dtype=bool)
@@ -186,7 +186,7 @@ def score(cfg, totals: pd.Series, active: pd.Series, area_role: pd.DataFrame,
 def bus_factor(fte_pa: pd.DataFrame, totals: pd.Series, active: pd.Series) -> pd.Series:
     """Step 12 — the fewest people whose ``fte[p,a]`` reach at least half of ``F[a]``
     (active areas; inactive ones get NA)."""
-    pa = fte_pa[fte_pa["area"].isin(totals.index) & (fte_pa["fte"] > 0)]
+    pa = fte_pa[isin(fte_pa["area"], totals.index) & (fte_pa["fte"] > 0).to_numpy()]
     pa = pa.sort_values(["area", "fte"], ascending=[True, False])
     before = pa.groupby("area")["fte"].cumsum() - pa["fte"]
     half = pa["area"].map(totals).astype("float64") / 2.0

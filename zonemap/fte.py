@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from .vectors import expand
+from .vectors import expand, isin
 
 
 TOL = 1e-9
@@ -109,7 +109,7 @@ def area_fte(cfg, fte: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Series
     and `active` (``F[a] >= active_min_fte``).  ``(unmapped)`` is not an area."""
     ids = [a.id for a in cfg.areas]
     roles = list(cfg.settings.roles)
-    grid = (_sum_table(fte[fte["area"].isin(ids)], "area")
+    grid = (_sum_table(fte[isin(fte["area"], ids)], "area")
             .reindex(index=ids, columns=roles, fill_value=0.0).fillna(0.0))
     grid.index.name, grid.columns.name = "area", "role"
     area_role = grid.stack().rename("fte").reset_index()
