@@ -207,13 +207,15 @@ def _dense_codes(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     marking a table of `size` flags: for the (item, kind) pairs a tenth of what hashing
     a quarter of a million keys costs (`pd.factorize`). Keys spread thinly over a large
     range are sorted instead (the same codes), so the table never outgrows the keys."""
-    if size > 8 * len(keys) + 4096:
+    if size > 8 * len(keys) + 4096 or len(keys) >= 2**31:
         distinct, codes = np.unique(keys, return_inverse=True)
         return codes.astype("int64", copy=False).reshape(-1), distinct
     seen = np.zeros(size, dtype=bool)
     seen[keys] = True
-    code_of = np.cumsum(seen, dtype="int64") - 1
-    return code_of[keys], np.flatnonzero(seen)
+    distinct = np.flatnonzero(seen)
+    code_of = np.empty(size, dtype="int32")  # written only where a key is: a cumsum would touch it all
+    code_of[distinct] = np.arange(len(distinct), dtype="int32")
+    return code_of[keys].astype("int64"), distinct
 
 
 def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -> Prepared:
