@@ -17,7 +17,7 @@ from zonemap import sample
 from zonemap.analysis import analyze
 from zonemap.areas import ItemView, _compile, area_shares, glob_mask
 from zonemap.config import load_config
-from zonemap.prepared import _dense_codes, _time_ns, prepare
+from zonemap.prepared import _dense_codes, _item_codes, _time_ns, prepare
 from zonemap.report import build_report
 
 FRAMES = ("people", "activities", "weekly", "fte", "area_role", "areas", "taste_makers", "gaps",
@@ -211,3 +211,12 @@ def test_store_times_and_other_times_give_the_same_nanoseconds():
     assert _time_ns(at.astype("datetime64[us, UTC]")).tolist() == expected  # what the store reads
     assert _time_ns(at.dt.tz_convert("Europe/Berlin")).tolist() == expected
     assert _time_ns(pd.Series(["2026-01-05T11:00:00+01:00", "2026-03-01T00:00:01Z"])).tolist() == expected
+
+
+def test_item_codes_name_stored_rows_and_number_unstored_items_after_them():
+    stored = pd.Series(["i1", "i2", "i3", "i2"], dtype="str")  # i2 stored twice: its last row counts
+    acts = pd.Series(["i2", "x9", "i1", None, "x8", "x9", "i2"], dtype="str")
+    codes, uniq, stored_codes = _item_codes(acts, stored)
+    assert codes.tolist() == [3, 4, 0, -1, 5, 4, 3]
+    assert list(uniq) == ["i1", "i2", "i3", "i2", "x9", "x8"]
+    assert stored_codes.tolist() == [0, 1, 2, 3]
