@@ -50,6 +50,21 @@ def test_each_path_counts_one_over_len_paths_and_unmatched_paths_fall_through_to
     assert got["i1"] == pytest.approx({"billing": 0.25, "web": 0.375, "webproj": 0.375})
 
 
+def test_fall_through_joins_each_path_to_its_own_items_level3_areas():
+    """Several items in one view, interleaved: each unmatched path takes its own item's
+    level-3 areas (or unmapped), never a neighbour's."""
+    cfg = config(areas=[{"id": "billing", "paths": ["src/billing/**"]}, {"id": "web", "repos": ["acme/web"]},
+                        {"id": "bill", "projects": ["BILL"]}, {"id": "web2", "repos": ["acme/web"]}])
+    got = shares(cfg, [item("a", repo="acme/api", paths=["x.py", "src/billing/b.py"]),
+                       item("b", repo="acme/web", project="BILL", paths=["y.py", "z.py", "src/billing/c.py"]),
+                       item("c", project="BILL", paths=["w.py"]),
+                       item("d", repo="acme/web", paths=["src/billing/d.py"])])
+    assert got["a"] == pytest.approx({UNMAPPED: 0.5, "billing": 0.5})
+    assert got["b"] == pytest.approx({"web": 2 / 9, "bill": 2 / 9, "web2": 2 / 9, "billing": 1 / 3})
+    assert got["c"] == pytest.approx({"bill": 1.0})
+    assert got["d"] == pytest.approx({"billing": 1.0})
+
+
 def test_unmatched_paths_without_level3_are_unmapped():
     cfg = config(areas=[{"id": "billing", "paths": ["src/billing/**"]}])
     got = shares(cfg, [item("i1", repo="acme/web", paths=["src/billing/a.py", "lib/x.py"])])

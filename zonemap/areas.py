@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .config import gitignore_patterns, plain_dir_prefix, split_repo_prefix
-from .vectors import expand, positions
+from .vectors import by_key, expand, positions
 
 UNMAPPED = "(unmapped)"
 SHARE_COLUMNS = ["item", "area", "share"]
@@ -210,11 +210,13 @@ class ItemView:
         return self._cache["\0paths"]
 
 
-def _selector_pairs(cfg, view: ItemView, selectors: list[tuple[str, str]]) -> pd.DataFrame:
-    """(pos, area) pairs for items whose column values equal an area's selector values
-    (exact, case-insensitive), with share = equal split among the item's areas.  Pairs
-    come in item-value order, each value's areas in config order, first occurrence kept."""
-    area_ids = np.array([a.id for a in cfg.areas] + [None], dtype=object)
+def _selector_pairs(cfg, view: ItemView, selectors: list[tuple[str, str]]
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(pos, area, share) for items whose column values equal an area's selector values
+    (exact, case-insensitive), area as its index in ``cfg.areas``, share = equal split
+    among the item's areas.  Pairs come in item-value order, each value's areas in config
+    order, first occurrence kept."""
+    n_areas = len(cfg.areas) + 1
     pos_parts, area_parts = [], []
     for column, key in selectors:
         wanted: dict[str, list[int]] = {}
@@ -233,11 +235,11 @@ def _selector_pairs(cfg, view: ItemView, selectors: list[tuple[str, str]]) -> pd
         area_parts.append(table["area"][right])
     pos = np.concatenate(pos_parts) if pos_parts else np.zeros(0, dtype="int64")
     area = np.concatenate(area_parts) if area_parts else np.zeros(0, dtype="int64")
-    _, first = np.unique(pos * len(area_ids) + area, return_index=True)
+    _, first = np.unique(pos * n_areas + area, return_index=True)
     first.sort()
     pos, area = pos[first], area[first]
     per_item = np.bincount(pos, minlength=len(view))
-    return pd.DataFrame({"pos": pos, "area": area_ids[area], "share": 1.0 / per_item[pos]})
+    return pos, area, 1.0 / per_item[pos]
 
 
 def path_rules(cfg) -> list[tuple[str, str | None, str]]:
@@ -268,11 +270,12 @@ def _last_rules(paths: np.ndarray, rules: list[tuple[int, str | re.Pattern]]) ->
 
 def _path_winners(cfg, view: ItemView) -> np.ndarray:
     """For each path of the view (`ItemView.paths` order), the area of the LAST
-    matching path rule, or None.  A rule for one repo is only tried on that repo's paths."""
+    matching path rule (its index in ``cfg.areas``), or -1.  A rule for one repo is only
+    tried on that repo's paths."""
     pos, codes, uniq = view.paths()
     rules = path_rules(cfg)
     if not rules or not len(pos):
-        return np.full(len(pos), None, dtype=object)
+        return np.full(len(pos), -1, dtype="int64")
     repo_codes, repos = pd.factorize(view.frame["repo"])  # missing: -1
     lower = [r.lower() for r in repos]
     repo_codes, repos = pd.factorize(np.array(lower + [""], dtype=object)[repo_codes])  # missing: ""
@@ -289,46 +292,67 @@ def _path_winners(cfg, view: ItemView) -> np.ndarray:
         where = np.arange(len(pairs)) if rule_repo is None else np.flatnonzero(pair_repos == rule_repo)
         inverse, distinct = pd.factorize(pair_paths[where])
         best[where] = np.maximum(best[where], _last_rules(paths[distinct], group)[inverse])
-    areas = np.array([area for area, _, _ in rules] + [None], dtype=object)  # index -1: no rule
+    areas = np.array([j for j, a in enumerate(cfg.areas) for _ in a.paths] + [-1], dtype="int64")  # -1: no rule
     return areas[best][pair_codes]
 
 
-def view_shares(cfg, view: ItemView) -> pd.DataFrame:
-    """Step 3 on a view: columns pos (row of the view), area, share."""
-    level1 = _selector_pairs(cfg, view, [("labels", "labels"), ("components", "components"),
-                                         ("epic", "epics")])
-    level3 = _selector_pairs(cfg, view, [("repo", "repos"), ("project", "projects")])
+def view_share_codes(cfg, view: ItemView) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Step 3 on a view, on integer codes: (pos, area, share) with pos a row of the view
+    and area the index of the area in ``cfg.areas`` (``len(cfg.areas)``: unmapped)."""
+    unmapped = len(cfg.areas)
+    level1 = _selector_pairs(cfg, view, [("labels", "labels"), ("components", "components"), ("epic", "epics")])
+    pos3, area3, share3 = _selector_pairs(cfg, view, [("repo", "repos"), ("project", "projects")])
 
     in1 = np.zeros(len(view), dtype=bool)
-    in1[level1["pos"].to_numpy()] = True
+    in1[level1[0]] = True
     path_pos = view.paths()[0]
     n_paths = np.bincount(path_pos, minlength=len(view))
     by_path = ~in1 & (n_paths > 0)
 
-    parts = [level1[["pos", "area", "share"]]]
+    parts = [level1]
     # level 2: one row per path of the items that reach it
     reach = by_path[path_pos]
     if reach.any():
-        rows = pd.DataFrame({"pos": path_pos[reach], "area": _path_winners(cfg, view)[reach]})
-        rows["share"] = 1.0 / n_paths[rows["pos"].to_numpy()]
-        parts.append(rows.loc[rows["area"].notna(), ["pos", "area", "share"]])
-        fall = rows.loc[rows["area"].isna(), ["pos", "share"]]
-        fall = fall.merge(level3.rename(columns={"share": "s3", "area": "area"}), on="pos", how="left")
-        fall["share"] = fall["share"] * fall["s3"].fillna(1.0)
-        fall["area"] = fall["area"].fillna(UNMAPPED)
-        parts.append(fall[["pos", "area", "share"]])
+        pos, area = path_pos[reach], _path_winners(cfg, view)[reach]
+        share = 1.0 / n_paths[pos]
+        won = area >= 0
+        parts.append((pos[won], area[won], share[won]))
+        # a path no rule wins falls through to its item's level-3 areas (each, in their
+        # order, splitting its share), else to unmapped: a left join on the item's row
+        fall, fall_share = pos[~won], share[~won]
+        level3 = by_key(pos3, len(view), {"area": area3, "share": share3})
+        found = level3["count"][fall]
+        n = np.maximum(found, 1)
+        left = np.repeat(np.arange(len(fall)), n)
+        right = np.repeat(level3["start"][fall] - (np.cumsum(n) - n), n) + np.arange(n.sum())
+        hit = found[left] > 0
+        right = np.where(hit, right, 0)
+        parts.append((fall[left], np.where(hit, level3["area"][right] if len(pos3) else 0, unmapped),
+                      fall_share[left] * np.where(hit, level3["share"][right] if len(pos3) else 1.0, 1.0)))
     # level 3 (or unmapped) for items with neither level-1 areas nor paths
     rest = ~in1 & ~by_path
-    parts.append(level3[rest[level3["pos"].to_numpy()]])
+    keep = rest[pos3]
+    parts.append((pos3[keep], area3[keep], share3[keep]))
     has3 = np.zeros(len(view), dtype=bool)
-    has3[level3["pos"].to_numpy()] = True
+    has3[pos3] = True
     lone = np.flatnonzero(rest & ~has3)
-    parts.append(pd.DataFrame({"pos": lone, "area": UNMAPPED, "share": 1.0}))
-    parts = [p for p in parts if not p.empty]
-    if not parts:
+    parts.append((lone, np.full(len(lone), unmapped, dtype="int64"), np.ones(len(lone))))
+    return tuple(np.concatenate([np.asarray(part[k], dtype=dtype) for part in parts])
+                 for k, dtype in enumerate(("int64", "int64", "float64")))
+
+
+def area_names(cfg) -> np.ndarray:
+    """The area of each `view_share_codes` code: the config's areas in order, then unmapped."""
+    return np.array([a.id for a in cfg.areas] + [UNMAPPED], dtype=object)
+
+
+def view_shares(cfg, view: ItemView) -> pd.DataFrame:
+    """Step 3 on a view: columns pos (row of the view), area, share."""
+    pos, area, share = view_share_codes(cfg, view)
+    if not len(pos):
         return pd.DataFrame({"pos": pd.Series(dtype="int64"), "area": pd.Series(dtype="str"),
                              "share": pd.Series(dtype="float64")})
-    return pd.concat(parts, ignore_index=True)
+    return pd.DataFrame({"pos": pos, "area": area_names(cfg)[area], "share": share})
 
 
 def area_shares(cfg, items: pd.DataFrame, item_ids, view: tuple[ItemView, np.ndarray] | None = None

@@ -18,7 +18,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from .areas import UNMAPPED, ItemView, view_shares
+from .areas import ItemView, area_names, view_share_codes
 from .coverage import OPENING_KINDS, exploration_mask, first_rows
 from .fte import WEEK, kind_weights, week_of, weekly_fte, window_end
 from .resolve import excluded_mask, exclusion_regex, resolve_people
@@ -142,22 +142,33 @@ def _area_shares(cfg, view: ItemView, view_row: np.ndarray, item_index: pd.Index
     """Step 3 for every item code: the item_areas frame (in `areas.area_shares` order:
     the view's rows of the span, then unstored items as unmapped), its rows' item codes, the same
     as a `by_key` table of area codes, and the sorted area names."""
-    shares = view_shares(cfg, view)
+    pos, area, share = view_share_codes(cfg, view)
     item_of_view = np.full(len(view), -1, dtype="int64")  # the view may hold items outside the span
     item_of_view[view_row[view_row >= 0]] = np.flatnonzero(view_row >= 0)
-    code = item_of_view[shares["pos"].to_numpy(dtype="int64")]
+    code = item_of_view[pos]
     mine = code >= 0
     strangers = np.flatnonzero(view_row < 0)
-    a_codes, areas = sorted_codes(np.concatenate([shares["area"].to_numpy(dtype=object)[mine],
-                                                  np.full(len(strangers), UNMAPPED, dtype=object)]))
-    per_item = pd.DataFrame({"i": np.concatenate([code[mine], strangers]),
-                             "a": a_codes, "share": np.concatenate([shares["share"].to_numpy(dtype="float64")[mine],
-                                                                    np.ones(len(strangers))])})
-    per_item = per_item.groupby(["i", "a"], as_index=False, sort=False)["share"].sum()
-    rows, a_codes = per_item["i"].to_numpy(dtype="int64"), per_item["a"].to_numpy(dtype="int64")
-    share = per_item["share"].to_numpy(dtype="float64")
+    a_codes, areas = _used_sorted(area_names(cfg), np.concatenate([area[mine], np.full(len(strangers), len(cfg.areas))]))
+    # summed per (item, area), as one integer key: groups in order of first appearance
+    key = np.concatenate([code[mine], strangers]) * max(len(areas), 1) + a_codes
+    values = pd.Series(np.concatenate([share[mine], np.ones(len(strangers))]), copy=False)
+    summed = values.groupby(key, sort=False).sum()  # compensated sums, as the (item, area) groupby gave
+    key, share = summed.index.to_numpy(dtype="int64"), summed.to_numpy(dtype="float64")
+    rows, a_codes = key // max(len(areas), 1), key % max(len(areas), 1)
     frame = pd.DataFrame({"item": item_index.take(rows).array, "area": decode(areas, a_codes), "share": share})
     return frame, rows, by_key(rows, len(item_index), {"a": a_codes, "share": share}), areas
+
+
+def _used_sorted(names: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`vectors.sorted_codes` of ``names[codes]`` without building those strings: the
+    names that occur, sorted, and each code's rank among them."""
+    seen = np.zeros(len(names), dtype=bool)
+    seen[codes] = True
+    used = np.flatnonzero(seen)
+    used = used[np.argsort(names[used].astype(str), kind="stable")]
+    rank = np.full(len(names), -1, dtype="int64")
+    rank[used] = np.arange(len(used))
+    return rank[codes], names[used]
 
 
 def _role_shares(cfg, view: ItemView, view_row: np.ndarray, pair_item: np.ndarray, pair_kind: np.ndarray,
