@@ -5,13 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from analysis_helpers import config, frames, item
 
-from zonemap.areas import UNMAPPED, _prefix, area_shares, glob_mask
+from zonemap.areas import UNMAPPED, _last_rules, _prefix, area_shares, glob_mask
 from zonemap.config import check_glob, gitignore_patterns, plain_dir_prefix
 
 
@@ -160,4 +161,20 @@ def test_a_config_of_plain_directory_rules_never_imports_pathspec(tmp_path):
              f"load_config({str(tmp_path / 'zones.toml')!r}); print('pathspec' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+_PATH = st.text(alphabet=st.sampled_from(["a", "b", "/", "é", "z", "\U0001F600", "A", "-"]), min_size=1, max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_PATH, min_size=1, max_size=30, unique=True), st.lists(_PATH, min_size=1, max_size=6),
+       st.booleans())
+def test_prefix_rules_win_by_binary_search_as_a_scan_would(paths, prefixes, lone_surrogate):
+    """The sorted search must find what testing every path finds, in any alphabet (Arrow
+    sorts by UTF-8 bytes, Python by code points), also for a path Arrow cannot hold."""
+    if lone_surrogate:
+        paths = [*paths, "a\ud800"]
+    rules = list(enumerate(prefixes))
+    expected = [max((i for i, p in rules if path.startswith(p)), default=-1) for path in paths]
+    assert _last_rules(np.array(paths, dtype=object), rules).tolist() == expected
 

@@ -10,6 +10,7 @@ Arrow's regex engine).
 
 from __future__ import annotations
 
+import bisect
 import re
 import warnings
 from itertools import chain
@@ -251,17 +252,21 @@ def _last_rules(paths: np.ndarray, rules: list[tuple[int, str | re.Pattern]]) ->
     """For each of `paths` (distinct strings), the index of the last of `rules` (index,
     `_matcher`; in config order) that matches it, or -1.  The paths are sorted once, so a
     ``dir/**`` rule is the range of paths between two binary searches."""
-    order = np.argsort(paths, kind="stable")
-    text = paths[order].astype(str)
+    try:  # Arrow sorts by UTF-8 bytes, which is the code point order Python compares in
+        arrow = pa.array(paths, type=pa.string())
+        order = pc.array_sort_indices(arrow).to_numpy()
+        arrow = arrow.take(order)
+    except (pa.ArrowException, UnicodeError):  # a path Arrow cannot hold (a lone surrogate)
+        order, arrow = np.argsort(paths, kind="stable"), None
+    text = paths[order].tolist()
     last = np.full(len(paths), -1, dtype="int64")  # in sorted order
-    arrow = None
     for index, regex in rules:
         prefix = _prefix(regex)
         if prefix is not None:  # the strings starting with p are those in [p, p with its last char + 1)
-            lo, hi = np.searchsorted(text, [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)])
-            last[lo:hi] = index
+            lo = bisect.bisect_left(text, prefix)
+            last[lo:bisect.bisect_left(text, prefix[:-1] + chr(ord(prefix[-1]) + 1), lo)] = index
         else:
-            arrow = arrow if arrow is not None else pa.array(text.tolist(), type=pa.string())
+            arrow = arrow if arrow is not None else pa.array(text, type=pa.string())
             last[_hits(arrow, regex)] = index
     out = np.empty_like(last)
     out[order] = last
