@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .coverage import (CURATING_KINDS, TM_GAPS, assigned_taste_makers, bus_factor, explorations, find_gaps,
-                       presence, score)
+from .coverage import (CURATING_KINDS, TM_GAPS, assigned_taste_makers, bus_factor, curation_counts, explorations,
+                       find_gaps, presence, score)
 from .fte import area_fte, person_roles, time_average, week_of, window_end
 from .graph import build_graph, suggest
 from .prepared import Prepared, prepare
 from .resolve import exclusion_regex
-from .vectors import decode, expand, isin
+from .vectors import as_dict, decode, expand, isin
 
 if TYPE_CHECKING:  # networkx is imported when a graph is first built, not on the report's path
     import networkx as nx
@@ -84,12 +84,15 @@ class Analysis:
 def _areas_table(cfg, totals, active, area_role, score_by_area, bus, expl, gaps) -> pd.DataFrame:
     """One row per configured area, in report order (score desc, active first, id)."""
     roles = list(cfg.settings.roles)
-    by_role = area_role.pivot(index="area", columns="role", values="fte").reindex(
-        index=[a.id for a in cfg.areas], columns=roles).to_dict("index")
-    counts = expl.groupby("area")["curated"].agg(["size", "sum"])
-    tm_gap = gaps[gaps["type"].isin(TM_GAPS)].set_index("area")["type"].to_dict()
-    gap_count = gaps["area"].value_counts().to_dict()
-    n_expl, n_curated = counts["size"].to_dict(), counts["sum"].to_dict()
+    f_ar = dict(zip(zip(area_role["area"].tolist(), area_role["role"].tolist()), area_role["fte"].tolist()))
+    tm_gap: dict[str, str] = {}
+    gap_count: dict[str, int] = {}
+    for area, kind in zip(gaps["area"].tolist(), gaps["type"].tolist()):  # a few dozen rows: plain Python
+        gap_count[area] = gap_count.get(area, 0) + 1
+        if kind in TM_GAPS:
+            tm_gap[area] = kind
+    n_expl, n_curated = curation_counts(expl)
+    active, totals, score_by_area, bus = as_dict(active), as_dict(totals), as_dict(score_by_area), as_dict(bus)
     rows = []
     for a in cfg.areas:
         row = {"id": a.id, "name": a.name or a.id, "stage": a.stage, "active": bool(active[a.id]),
@@ -99,7 +102,7 @@ def _areas_table(cfg, totals, active, area_role, score_by_area, bus, expl, gaps)
                "curated": int(n_curated.get(a.id, 0)),
                "gap_count": int(gap_count.get(a.id, 0)),
                "taste_maker_gap": tm_gap.get(a.id)}
-        row.update({f"fte_{r}": float(by_role[a.id][r]) for r in roles})
+        row.update({f"fte_{r}": float(f_ar.get((a.id, r), np.nan)) for r in roles})
         rows.append(row)
     columns = ["id", "name", "stage", "active", "fte", "score", "bus_factor", "explorations", "curated",
                "gap_count", "taste_maker_gap"] + [f"fte_{r}" for r in roles]

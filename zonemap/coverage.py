@@ -11,7 +11,7 @@ import pandas as pd
 from .areas import ItemView
 from .fte import TOL
 from .resolve import taste_maker_resolver
-from .vectors import by_key, expand, isin
+from .vectors import as_dict, by_key, expand, isin
 
 OPENING_KINDS = ("pr_opened", "issue_opened", "jira_created")
 CURATING_KINDS = ("pr_reviewed", "pr_commented", "issue_commented", "jira_commented")
@@ -127,6 +127,17 @@ def explorations(cfg, pairs: pd.DataFrame, curating: pd.DataFrame, people: pd.Da
     return pairs.assign(curated=curated).sort_values(["area", "item"], ignore_index=True)[cols]
 
 
+def curation_counts(expl: pd.DataFrame) -> tuple[dict[str, int], dict[str, int]]:
+    """Per area: how many explorations, and how many of them are curated (plain dicts:
+    a few thousand rows, where a grouped ``agg(["size", "sum"])`` costs ten times more)."""
+    count: dict[str, int] = {}
+    curated: dict[str, int] = {}
+    for area, cur in zip(expl["area"].tolist(), expl["curated"].tolist()):
+        count[area] = count.get(area, 0) + 1
+        curated[area] = curated.get(area, 0) + bool(cur)
+    return count, curated
+
+
 def _cell_dict(area_role: pd.DataFrame) -> dict[tuple[str, str], float]:
     return dict(zip(zip(area_role["area"], area_role["role"]), area_role["fte"].astype(float)))
 
@@ -138,9 +149,11 @@ def find_gaps(cfg, totals: pd.Series, active: pd.Series, area_role: pd.DataFrame
     more explorations and fewer than half curated).  Columns area, type, role, fte, min;
     ordered by area (config order), type, role (config order)."""
     f_ar = _cell_dict(area_role)
-    present = taste_makers.groupby("area")["present"].any().to_dict()
-    counts = expl.groupby("area")["curated"].agg(["size", "sum"])
-    n_expl, n_curated = counts["size"].to_dict(), counts["sum"].to_dict()
+    present: dict[str, bool] = {}
+    for area, here in zip(taste_makers["area"].tolist(), taste_makers["present"].tolist()):
+        present[area] = present.get(area, False) or bool(here)
+    n_expl, n_curated = curation_counts(expl)
+    active = as_dict(active)
     rows = []
     for a in cfg.areas:
         if not bool(active.get(a.id, False)):
@@ -169,6 +182,7 @@ def score(cfg, totals: pd.Series, active: pd.Series, area_role: pd.DataFrame,
     f_ar = _cell_dict(area_role)
     tm_areas = set(gaps.loc[gaps["type"].isin(TM_GAPS), "area"])
     unc_areas = set(gaps.loc[gaps["type"] == "uncurated_explorations", "area"])
+    active, totals = as_dict(active), as_dict(totals)
     out = {}
     for a in cfg.areas:
         if not bool(active.get(a.id, False)):
