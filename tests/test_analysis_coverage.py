@@ -9,7 +9,7 @@ import pytest
 from analysis_helpers import AS_OF, act, component, config, item, run
 
 from zonemap.analysis import changes
-from zonemap.coverage import OPENING_KINDS, bus_factor, first_rows
+from zonemap.coverage import OPENING_KINDS, bus_factor, explorations, first_rows
 
 PM = {"role": "product"}
 
@@ -230,3 +230,20 @@ def test_openers_by_codes_follow_the_definition():
     assert (got.index == expected.index).all() and (got.to_numpy() == expected.to_numpy()).all()
     ties = history.duplicated(["item", "at"], keep=False).sum()
     assert ties > 100  # the data does exercise the tie-break
+
+
+@pytest.mark.parametrize("missing", [False, True])
+def test_explorations_come_ordered_by_area_then_item_by_code_point(missing):
+    """The (area, item) order `sort_values` gives, with a missing item last in its area."""
+    items = ["b#2", "B#9", "a#10", "é#1", "a#2", None if missing else "z#0"]
+    areas = ["web", "api", "web", "web", "api", "api"]
+    pairs = pd.DataFrame({"item": pd.array(items, dtype="str"), "area": pd.array(areas, dtype="str"),
+                          "author": pd.array(["p"] * 6, dtype="str"), "title": pd.array(list("tuvwxy"), dtype="str"),
+                          "url": pd.array(list("UVWXYZ"), dtype="str")})
+    people = pd.DataFrame({"inferred_role": pd.Series(dtype=object)}, index=pd.Index([], dtype="str"))
+    empty = pd.DataFrame({"item": pd.array([], dtype="str"), "person": pd.array([], dtype="str")})
+    steer = pd.DataFrame({"area": pd.array([], dtype="str"), "person": pd.array([], dtype="str")})
+    got = explorations(config(), pairs, empty, people, steer)
+    expected = pairs.assign(curated=False).sort_values(["area", "item"], ignore_index=True)
+    pd.testing.assert_frame_equal(got, expected[["item", "area", "author", "curated", "title", "url"]])
+    assert got["area"].tolist() == ["api"] * 3 + ["web"] * 3 and got["item"].tolist()[3:] == ["a#10", "b#2", "é#1"]

@@ -63,6 +63,7 @@ class Analysis:
     item_areas: pd.DataFrame = Lazy()  # item, area, share (area may be "(unmapped)")
     weekly: pd.DataFrame = Lazy()      # person, week, area, role, fte   -- FTE[p,k,a,r]
     fte: pd.DataFrame            # person, area, role, fte         -- fte[p,a,r]
+    fte_pa: pd.DataFrame = Lazy()  # person, area, fte (sorted)    -- Σ_r fte[p,a,r]
     area_role: pd.DataFrame      # area, role, fte                 -- F[a,r], every configured area x role
     areas: pd.DataFrame          # one row per configured area in report order
     taste_makers: pd.DataFrame   # area, person, fte, present, origin ("config" | "jira")
@@ -76,8 +77,7 @@ class Analysis:
         """People and areas as a networkx graph (built on first use, then kept):
         nodes "area:<id>" / "person:<id>", edges weight = fte[p,a]."""
         if self._graph is None:
-            fte_pa = self.fte.groupby(["person", "area"], as_index=False, sort=True)["fte"].sum()
-            self._graph = build_graph(self.cfg, self.areas, self.people, fte_pa, self.taste_makers)
+            self._graph = build_graph(self.cfg, self.areas, self.people, self.fte_pa, self.taste_makers)
         return self._graph
 
 
@@ -120,6 +120,20 @@ def item_shares(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 
 
 def _frame(columns: dict) -> pd.DataFrame:
     return pd.DataFrame(columns, copy=False)
+
+
+def _person_area(codes: dict, persons: np.ndarray, areas: np.ndarray) -> pd.DataFrame:
+    """``Σ_r fte[p,a,r]`` from step 6's codes (persons and areas sorted, so code order is
+    name order): the frame ``fte.groupby(["person", "area"]).sum()`` gives, summed on one
+    integer key (the same compensated sums, row by row); rows without a person or area
+    are left out, as that groupby leaves out missing keys."""
+    keep = (codes["p"] >= 0) & (codes["a"] >= 0)
+    n = max(len(areas), 1)
+    summed = pd.Series(codes["fte"][keep], copy=False).groupby(codes["p"][keep] * n + codes["a"][keep],
+                                                               sort=True).sum()
+    key = summed.index.to_numpy()
+    return _frame({"person": decode(persons, key // n), "area": decode(areas, key % n),
+                   "fte": summed.to_numpy(dtype="float64")})
 
 
 @contextmanager
@@ -189,8 +203,10 @@ def _analyze(cfg, frames, as_of: date, window_weeks: int | None, prep: Prepared 
                   "role": decode(prep.roles, codes["r"]), "fte": codes["fte"]})
     area_role, totals, active = area_fte(cfg, fte)                                         # step 7
     people = person_roles(cfg, fte, people)                                                # step 8
-    people = people[people["declared"].to_numpy() | isin(people.index, persons[pd.unique(p)])]
-    fte_pa = fte.groupby(["person", "area"], as_index=False, sort=True)["fte"].sum()
+    acted = np.zeros(len(persons), dtype=bool)
+    acted[p] = True
+    people = people[people["declared"].to_numpy() | isin(people.index, persons[acted])]
+    fte_pa = _person_area(codes, persons, prep.areas)
 
     steer = assigned_taste_makers(cfg, identities, people, frames.components)
     taste_makers = presence(cfg, steer, fte_pa)                                            # step 9
@@ -235,7 +251,7 @@ def _analyze(cfg, frames, as_of: date, window_weeks: int | None, prep: Prepared 
                        "week": week, "weight": weight})
 
     return Analysis(cfg=cfg, as_of=as_of, window_weeks=window, end=end, identities=identities,
-                    people=people, activities=activities,
+                    people=people, activities=activities, fte_pa=fte_pa,
                     item_areas=item_areas, weekly=weekly, fte=fte, area_role=area_role, areas=areas,
                     taste_makers=taste_makers, gaps=gaps, explorations=expl,
                     suggestions=suggestions)

@@ -124,7 +124,12 @@ def explorations(cfg, pairs: pd.DataFrame, curating: pd.DataFrame, people: pd.Da
                        steer_area * (len(persons) + 1) + steer_person)
     curated = np.zeros(n_pairs, dtype=bool)
     curated[pair_row[other & (is_tm[who] | steering)]] = True
-    return pairs.assign(curated=curated).sort_values(["area", "item"], ignore_index=True)[cols]
+    out = pairs.assign(curated=curated)
+    keys = list(zip(out["area"].tolist(), out["item"].tolist()))
+    if any(not isinstance(x, str) for key in keys for x in key):  # a missing key: pandas places it last
+        return out.sort_values(["area", "item"], ignore_index=True)[cols]
+    order = sorted(range(len(keys)), key=keys.__getitem__)  # stable, by code point: what sort_values does
+    return out.take(order).reset_index(drop=True)[cols]
 
 
 def curation_counts(expl: pd.DataFrame) -> tuple[dict[str, int], dict[str, int]]:

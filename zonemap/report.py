@@ -55,7 +55,7 @@ def report_dict(analysis: Analysis, change: dict | None = None) -> dict:
     """The report JSON of one analysis (`change` from `changes`, empty lists if None)."""
     cfg = analysis.cfg
     roles = list(cfg.settings.roles)
-    fte_pa = analysis.fte.groupby(["person", "area"], as_index=False)["fte"].sum()
+    fte_pa = analysis.fte_pa
     mapped = fte_pa[(fte_pa["area"] != UNMAPPED) & (fte_pa["fte"] > 0)]
     top = _runs(mapped.sort_values(["area", "fte", "person"], ascending=[True, False, True])
                 .groupby("area", sort=False).head(5), "area", "person")
