@@ -49,8 +49,13 @@ def assigned_taste_makers(cfg, identities: pd.DataFrame, people: pd.DataFrame,
 def presence(cfg, assigned: pd.DataFrame, fte_pa: pd.DataFrame) -> pd.DataFrame:
     """Step 9 — a taste-maker is present in an area when ``Σ_r fte[t,a,r] >= taste_maker_min_fte``.
     Columns area, person, fte, present, origin."""
-    out = assigned.merge(fte_pa, on=["area", "person"], how="left")
-    out["fte"] = out["fte"].fillna(0.0)
+    # a left join on (area, person), which fte_pa holds once each: a dict of the few
+    # rows of the assigned people (a merge costs several times more)
+    mine = fte_pa[isin(fte_pa["person"], assigned["person"])]
+    fte = dict(zip(zip(mine["area"].tolist(), mine["person"].tolist()), mine["fte"].tolist()))
+    out = assigned.copy()
+    out["fte"] = np.array([fte.get(key, 0.0) for key in zip(assigned["area"].tolist(), assigned["person"].tolist())],
+                          dtype="float64")
     out["present"] = out["fte"] >= float(cfg.settings.taste_maker_min_fte) - TOL
     return out[["area", "person", "fte", "present", "origin"]]
 
