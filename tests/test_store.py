@@ -244,7 +244,7 @@ def test_the_window_s_text_reaches_pandas_without_a_copy(store):
 
 def test_an_existing_store_is_read_without_importing_sqlalchemy(tmp_path):
     """`zonemap report` reads through Arrow; SQLAlchemy (a quarter second of imports)
-    comes only with the first write."""
+    and the records' models come only with the first write."""
     import subprocess
     import sys
 
@@ -255,12 +255,12 @@ def test_an_existing_store_is_read_without_importing_sqlalchemy(tmp_path):
         "from zonemap.store import Store\n"
         f"s = Store({str(db)!r})\n"
         "f = s.load_frames()\n"
-        "print(len(f.activities), 'sqlalchemy' in sys.modules)\n"
+        "print(len(f.activities), 'sqlalchemy' in sys.modules, 'connectors.records' in sys.modules)\n"
         "s.upsert([])\n"
         "print(s.version(), 'sqlalchemy' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
-    assert out.split("\n")[:2] == ["1 False", "1 True"]
+    assert out.split("\n")[:2] == ["1 False False", "1 True"]
 
 
 @pytest.mark.parametrize("found, words", [(99, "newer zonemap"), (1, "older layout")])

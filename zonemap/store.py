@@ -20,13 +20,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-from connectors.base import Batch
-from connectors.records import Activity, Component, Identity, Item, Record, format_time
-
 from .locate import as_url, epoch_bounds, sqlite_file
 
 if TYPE_CHECKING:  # pandas comes with the first read, so `zonemap report` can import it while the store is read
     import pandas as pd
+
+    from connectors.base import Batch  # the record models (pydantic) come with the first write, off the report's path
+    from connectors.records import Record
 
     from .frames import Frames
     from .store_read import PendingRead
@@ -47,29 +47,9 @@ class StoreError(Exception):
     """The store could not be opened or written; one line for the user."""
 
 
-_json_list = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-def _epoch(value: datetime | None) -> int | None:
-    return None if value is None else int(value.timestamp())
-
-
-def _list(value: list[str]) -> str:
-    return _json_list(value) if value else "[]"
-
-
-# one row tuple per record, in the table's column order (the bulk upsert's hot path)
-ROW_OF = {
-    Item: lambda r: (r.id, r.source, r.kind, r.title, r.url, r.repo, r.project, _list(r.labels),
-                     _list(r.components), r.epic, r.issue_type, _list(r.paths), int(r.draft), r.state,
-                     _epoch(r.created_at), _epoch(r.updated_at)),
-    Activity: lambda r: (r.id, r.item, r.kind, r.actor, int(r.at.timestamp())),
-    Identity: lambda r: (r.id, r.name, r.email),
-    Component: lambda r: (r.id, r.project, r.name, r.lead),
-}
-
-
 def _now() -> str:
+    from connectors.records import format_time
+
     return format_time(datetime.now(timezone.utc))  # type: ignore[return-value]
 
 
@@ -148,7 +128,7 @@ class Store:
         for record in records:
             rtype = type(record)
             rows = pending[rtype]
-            rows.append(ROW_OF[rtype](record))
+            rows.append(sa.ROW_OF[rtype](record))
             if len(rows) >= CHUNK:
                 conn.exec_driver_sql(sa.UPSERT_SQL[sa.TABLE_OF[rtype]], rows)
                 counts[record.type] += len(rows)

@@ -1,10 +1,13 @@
-"""The store's tables, as SQLAlchemy Core metadata, and its bulk upsert statements.
+"""The store's tables, as SQLAlchemy Core metadata, and its bulk upsert statements and rows.
 
 Kept apart from `store` so that reading a window (`zonemap report`) never imports
 SQLAlchemy: the store opens its engine only when it writes or runs a query of its own.
 """
 
 from __future__ import annotations
+
+import json
+from datetime import datetime
 
 from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Text
 
@@ -69,6 +72,27 @@ def _upsert_sql(table: Table) -> str:
 
 
 UPSERT_SQL = {table: _upsert_sql(table) for table in TABLE_OF.values()}
+
+_json_list = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _epoch(value: datetime | None) -> int | None:
+    return None if value is None else int(value.timestamp())
+
+
+def _list(value: list[str]) -> str:
+    return _json_list(value) if value else "[]"
+
+
+# one row tuple per record, in the table's column order (the bulk upsert's hot path)
+ROW_OF = {
+    Item: lambda r: (r.id, r.source, r.kind, r.title, r.url, r.repo, r.project, _list(r.labels),
+                     _list(r.components), r.epic, r.issue_type, _list(r.paths), int(r.draft), r.state,
+                     _epoch(r.created_at), _epoch(r.updated_at)),
+    Activity: lambda r: (r.id, r.item, r.kind, r.actor, int(r.at.timestamp())),
+    Identity: lambda r: (r.id, r.name, r.email),
+    Component: lambda r: (r.id, r.project, r.name, r.lead),
+}
 
 # what the store's methods use, so that they import one module, and only when they run
 from sqlalchemy import cast, create_engine, event, func, select  # noqa: E402,F401
