@@ -12,8 +12,10 @@ config that agrees on what it read (`Prepared.serves`).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -48,10 +50,10 @@ class Prepared:
     kind: np.ndarray            # codes into kinds
     actor: np.ndarray           # codes into actors
     weight: np.ndarray          # step 2
-    item_ids: np.ndarray        # distinct item ids (object)
+    item_ids: pd.api.extensions.ExtensionArray  # distinct item ids (pandas strings: no Python object each)
     kinds: np.ndarray           # distinct kinds (object)
     actors: np.ndarray          # distinct actors of the span and of the explorations' history (object)
-    item_areas: pd.DataFrame    # step 3: item, area, share for every item of the span
+    make_item_areas: Callable[[], pd.DataFrame] = field(repr=False)  # builds `item_areas`
     area_rows: np.ndarray       # item code of each item_areas row
     shares_by_item: dict        # step 3 as codes, `vectors.by_key` on the item code: a, share
     areas: np.ndarray           # area names, sorted (codes a)
@@ -67,6 +69,12 @@ class Prepared:
     _known: set = field(default_factory=set, repr=False)
     _people: dict = field(default_factory=dict, repr=False)
     _weekly: dict = field(default_factory=dict, repr=False)
+
+    @functools.cached_property
+    def item_areas(self) -> pd.DataFrame:
+        """Step 3: item, area, share for every item of the span (made on first use: the
+        dashboard shows it, a report never reads it)."""
+        return self.make_item_areas()
 
     def covers(self, end: pd.Timestamp, window_weeks: int) -> bool:
         """Whether a window of `window_weeks` ending at `end` lies inside the span."""
@@ -139,7 +147,7 @@ def prepared_inputs(cfg) -> tuple:
 
 def _area_shares(cfg, view: ItemView, view_row: np.ndarray, item_index: pd.Index) -> tuple[pd.DataFrame, np.ndarray,
                                                                                           dict, np.ndarray]:
-    """Step 3 for every item code: the item_areas frame (in `areas.area_shares` order:
+    """Step 3 for every item code: what makes the item_areas frame (in `areas.area_shares` order:
     the view's rows of the span, then unstored items as unmapped), its rows' item codes, the same
     as a `by_key` table of area codes, and the sorted area names."""
     pos, area, share = view_share_codes(cfg, view)
@@ -155,7 +163,9 @@ def _area_shares(cfg, view: ItemView, view_row: np.ndarray, item_index: pd.Index
     summed = values.groupby(key, sort=False).sum()  # compensated sums, as the (item, area) groupby gave
     key, share = summed.index.to_numpy(dtype="int64"), summed.to_numpy(dtype="float64")
     rows, a_codes = key // max(len(areas), 1), key % max(len(areas), 1)
-    frame = pd.DataFrame({"item": item_index.take(rows).array, "area": decode(areas, a_codes), "share": share})
+    def frame() -> pd.DataFrame:
+        return pd.DataFrame({"item": item_index.take(rows).array, "area": decode(areas, a_codes), "share": share})
+
     return frame, rows, by_key(rows, len(item_index), {"a": a_codes, "share": share}), areas
 
 
@@ -309,7 +319,7 @@ def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -
     return Prepared(
         cfg=cfg, frames=frames, end=end, weeks=weeks, rows=rows, at=at[rows], item=item, kind=kind,
         actor=actor_remap[actor_all[rows]], weight=kind_weights(kinds, cfg.weights)[kind],
-        item_ids=np.asarray(item_index, dtype=object), kinds=kinds, actors=actors, item_areas=item_areas,
+        item_ids=item_index.array, kinds=kinds, actors=actors, make_item_areas=item_areas,
         area_rows=area_rows, shares_by_item=shares_by_item, areas=areas,
         configured=np.isin(areas, [a.id for a in cfg.areas]), pair=pair, split=split, roles=roles,
         explore=explore, stored_row=view_row, opener=opener,
