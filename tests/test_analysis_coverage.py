@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 from analysis_helpers import AS_OF, act, component, config, item, run
@@ -247,3 +248,18 @@ def test_explorations_come_ordered_by_area_then_item_by_code_point(missing):
     expected = pairs.assign(curated=False).sort_values(["area", "item"], ignore_index=True)
     pd.testing.assert_frame_equal(got, expected[["item", "area", "author", "curated", "title", "url"]])
     assert got["area"].tolist() == ["api"] * 3 + ["web"] * 3 and got["item"].tolist()[3:] == ["a#10", "b#2", "é#1"]
+
+
+def test_curation_finds_each_pair_whatever_order_the_item_codes_come_in():
+    """The rule on codes joins curating activities to (exploration, area) pairs by item;
+    pairs need not come sorted by item code (a shared span numbers items its own way)."""
+    from zonemap.coverage import curated_pairs
+
+    pair_item = np.array([5, 2, 5, 9])
+    pair_area = np.array([0, 1, 1, 0])
+    author = np.array([0, 0, 1, 2])
+    # person 3 (a taste-maker by role) comments on item 2; person 1 steers area 0 and comments on
+    # item 9 and on item 5: that curates item 5 in area 0 (authored by 0), not in area 1 (its own)
+    curated = curated_pairs(pair_item, pair_area, author, np.array([2, 9, 5]), np.array([3, 1, 1]),
+                            np.array([0]), np.array([1]), np.array([False, False, False, True]))
+    assert curated.tolist() == [True, True, False, True]

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .coverage import (CURATING_KINDS, TM_GAPS, assigned_taste_makers, bus_factor, curation_counts, explorations,
-                       find_gaps, presence, score)
+from .coverage import (CURATING_KINDS, TM_GAPS, assigned_taste_makers, bus_factor, curated_pairs, curation_counts,
+                       find_gaps, ordered_explorations, presence, score, taste_maker_role_mask)
 from .fte import area_fte, person_roles, time_average, week_of, window_end
 from .graph import build_graph, suggest
 from .prepared import Prepared, prepare
 from .resolve import exclusion_regex
-from .vectors import as_dict, decode, expand, isin
+from .vectors import as_dict, decode, expand, isin, positions
 
 if TYPE_CHECKING:  # networkx is imported when a graph is first built, not on the report's path
     import networkx as nx
@@ -215,13 +215,19 @@ def _analyze(cfg, frames, as_of: date, window_weeks: int | None, prep: Prepared 
     keep = prep.configured[area] & (prep.shares_by_item["share"][right] > 0)
     item, area = expl_codes[left[keep]], area[keep]
     opener = prep.opener[item]
-    pairs = _frame({"item": pd.array(prep.item_ids[item], dtype="str"), "area": decode(prep.areas, area),
-                    "author": decode(persons, np.where(opener >= 0, p_of_actor[opener], -1)),
-                    "title": frames.items["title"].array.take(prep.stored_row[item], allow_fill=True),
-                    "url": frames.items["url"].array.take(prep.stored_row[item], allow_fill=True)})
+    author = np.where(opener >= 0, p_of_actor[opener], -1)
     curating = np.isin(prep.kinds, CURATING_KINDS)[k] & in_expl[i]
-    expl = explorations(cfg, pairs, _frame({"item": pd.array(prep.item_ids[i[curating]], dtype="str"),
-                                            "person": decode(persons, p[curating])}), people, steer)
+    curated = curated_pairs(item, area, author, i[curating], p[curating],                # step 10 (`explorations`)
+                            positions(prep.areas, steer["area"]), positions(persons, steer["person"]),
+                            taste_maker_role_mask(cfg, people, persons))
+    if full:
+        expl = ordered_explorations(_frame({
+            "item": pd.array(prep.item_ids[item], dtype="str"), "area": decode(prep.areas, area),
+            "author": decode(persons, author),
+            "title": frames.items["title"].array.take(prep.stored_row[item], allow_fill=True),
+            "url": frames.items["url"].array.take(prep.stored_row[item], allow_fill=True)}), curated)
+    else:  # all find_gaps reads of them
+        expl = _frame({"area": decode(prep.areas, area), "curated": curated})
     gaps = find_gaps(cfg, totals, active, area_role, taste_makers, expl)                  # step 10
     if not full:
         return gaps

@@ -104,36 +104,65 @@ def explorations(cfg, pairs: pd.DataFrame, curating: pd.DataFrame, people: pd.Da
     title, url.  `curating` holds the window's curating activities on explorations
     (item, person).  Curated = such an activity by another person who steers the area
     or whose inferred role is in `taste_maker_roles`.  Columns item, area, author,
-    curated, title, url, ordered by area and item.
+    curated, title, url, ordered by area and item.  (`curated_pairs` is the rule on
+    integer codes, which the analysis calls directly.)
     """
-    cols = ["item", "area", "author", "curated", "title", "url"]
     if pairs.empty:
-        return pd.DataFrame({c: pd.Series(dtype=bool if c == "curated" else "str") for c in cols})
-    # on integer codes: these frames are small, and pandas' string joins cost more than the work
+        return ordered_explorations(pairs, np.zeros(0, dtype=bool))
     n_pairs, n_cur = len(pairs), len(curating)
     item, _ = pd.factorize(pd.concat([pairs["item"], curating["item"]], ignore_index=True))
-    tm_people = people.index[people["inferred_role"].isin(list(cfg.settings.taste_maker_roles)).to_numpy()]
     person, persons = pd.factorize(pd.concat([pairs["author"], curating["person"], steer["person"]],
                                              ignore_index=True))
     area, _ = pd.factorize(pd.concat([pairs["area"], steer["area"]], ignore_index=True))
-    author, cur_person, steer_person = person[:n_pairs], person[n_pairs:n_pairs + n_cur], person[n_pairs + n_cur:]
-    pair_area, steer_area = area[:n_pairs], area[n_pairs:]
-    # each curating activity with each (exploration, area) pair of its item
-    missing = int(item.max()) + 1
-    item = np.where(item >= 0, item, missing)  # a missing item joins missing ones, as in a merge
-    cur_row, pair_row = expand(by_key(item[:n_pairs], missing + 1, {}), item[n_pairs:])
+    curated = curated_pairs(item[:n_pairs], area[:n_pairs], person[:n_pairs], item[n_pairs:],
+                            person[n_pairs:n_pairs + n_cur], area[n_pairs:], person[n_pairs + n_cur:],
+                            taste_maker_role_mask(cfg, people, persons))
+    return ordered_explorations(pairs, curated)
+
+
+def taste_maker_role_mask(cfg, people: pd.DataFrame, persons) -> np.ndarray:
+    """For each of `persons`: whether their inferred role is one of `taste_maker_roles`."""
+    tm_people = people.index[people["inferred_role"].isin(list(cfg.settings.taste_maker_roles)).to_numpy()]
+    return isin(persons, tm_people)  # not Index.isin: it makes an Arrow scalar per person
+
+
+def curated_pairs(pair_item: np.ndarray, pair_area: np.ndarray, author: np.ndarray, cur_item: np.ndarray,
+                  cur_person: np.ndarray, steer_area: np.ndarray, steer_person: np.ndarray,
+                  is_tm: np.ndarray) -> np.ndarray:
+    """Step 10's curation rule on integer codes (-1: missing): for each (exploration,
+    area) pair (`pair_item`, `pair_area`, `author`), whether a curating activity on its
+    item (`cur_item`, `cur_person`) is by another person who steers that area (the
+    pairs `steer_area`, `steer_person`) or whose inferred role is a taste-maker role
+    (`is_tm`, by person code)."""
+    curated = np.zeros(len(pair_item), dtype=bool)
+    if not len(pair_item):
+        return curated
+    missing = int(max(pair_item.max(), cur_item.max(initial=-1))) + 1
+    pair_key = np.where(pair_item >= 0, pair_item, missing)  # a missing item joins missing ones, as in a merge
+    cur_key = np.where(cur_item >= 0, cur_item, missing)
+    pairs_by_item = by_key(pair_key, missing + 1, {"row": np.arange(len(pair_key))})
+    cur_row, at = expand(pairs_by_item, cur_key)  # each curating activity x each pair of its item
+    pair_row = pairs_by_item["row"][at]
     who = cur_person[cur_row]
     other = (who != author[pair_row]) & (who >= 0)  # not the author's own activity
-    is_tm = np.append(isin(persons, tm_people), False)  # not Index.isin: it makes an Arrow scalar per person
-    steering = np.isin(pair_area[pair_row] * (len(persons) + 1) + who,
-                       steer_area * (len(persons) + 1) + steer_person)
-    curated = np.zeros(n_pairs, dtype=bool)
-    curated[pair_row[other & (is_tm[who] | steering)]] = True
+    steers = (steer_area >= 0) & (steer_person >= 0)  # a person code is below len(is_tm)
+    n = len(is_tm) + 1
+    steering = np.isin(pair_area[pair_row] * n + who, steer_area[steers] * n + steer_person[steers])
+    curated[pair_row[other & (np.append(is_tm, False)[who] | steering)]] = True
+    return curated
+
+
+def ordered_explorations(pairs: pd.DataFrame, curated: np.ndarray) -> pd.DataFrame:
+    """`pairs` with their `curated` flags, as `explorations` returns them: ordered by area
+    and item (a stable sort by code point, as `sort_values` does)."""
+    cols = ["item", "area", "author", "curated", "title", "url"]
+    if pairs.empty:
+        return pd.DataFrame({c: pd.Series(dtype=bool if c == "curated" else "str") for c in cols})
     out = pairs.assign(curated=curated)
     keys = list(zip(out["area"].tolist(), out["item"].tolist()))
     if any(not isinstance(x, str) for key in keys for x in key):  # a missing key: pandas places it last
         return out.sort_values(["area", "item"], ignore_index=True)[cols]
-    order = sorted(range(len(keys)), key=keys.__getitem__)  # stable, by code point: what sort_values does
+    order = sorted(range(len(keys)), key=keys.__getitem__)
     return out.take(order).reset_index(drop=True)[cols]
 
 
