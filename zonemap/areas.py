@@ -206,8 +206,14 @@ class ItemView:
                 flat = flat.to_pylist()
             if not isinstance(flat, pa.Array) and not set(map(type, flat)) <= {str}:
                 flat = [str(p) for p in flat]  # a missing path is the path "None", as it always was
-            codes, uniq = _encode(flat)
-            self._cache["\0paths"] = (pos, codes, pd.Series(uniq, dtype="str"))
+            if isinstance(flat, pa.Array):  # the distinct paths stay Arrow strings (no Python object each)
+                enc = flat.dictionary_encode()
+                codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+                uniq = pd.Series(pd.array(enc.dictionary, dtype="str"))
+            else:
+                codes, uniq = _encode(flat)
+                uniq = pd.Series(uniq, dtype="str")
+            self._cache["\0paths"] = (pos, codes, uniq)
         return self._cache["\0paths"]
 
 
