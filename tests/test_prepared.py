@@ -220,3 +220,23 @@ def test_item_codes_name_stored_rows_and_number_unstored_items_after_them():
     assert codes.tolist() == [3, 4, 0, -1, 5, 4, 3]
     assert list(uniq) == ["i1", "i2", "i3", "i2", "x9", "x8"]
     assert stored_codes.tolist() == [0, 1, 2, 3]
+
+
+def test_the_store_looks_items_up_on_its_reading_threads_as_the_analysis_would(tmp_path):
+    """`Frames.item_rows` from the store's reading threads is what `_item_codes` would
+    work out itself, and the analysis gives the same with or without it."""
+    from dataclasses import replace
+
+    from connectors.records import read_records
+    from zonemap.store import Store
+    from zonemap.vectors import positions
+
+    sample.generate(tmp_path, people=30, areas=12, activities=3000, weeks=20, seed=5)
+    cfg = load_config(tmp_path / sample.CONFIG_NAME)
+    store = Store(tmp_path / "z.db")
+    store.upsert(read_records(tmp_path / sample.RECORDS_NAME))
+    loaded = store.load_frames()
+    assert loaded.item_rows is not None
+    assert loaded.item_rows.tolist() == positions(loaded.items["id"], loaded.activities["item"]).tolist()
+    as_of = cfg.settings.as_of
+    assert_same(analyze(cfg, loaded, as_of, 8), analyze(cfg, replace(loaded, item_rows=None), as_of, 8))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
 ITEM_COLUMNS = ["id", "source", "kind", "title", "url", "repo", "project", "labels",
@@ -14,6 +14,7 @@ COMPONENT_COLUMNS = ["id", "project", "name", "lead"]
 
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from connectors.records import Record
@@ -34,6 +35,9 @@ class Frames:
     activities: pd.DataFrame
     identities: pd.DataFrame
     components: pd.DataFrame
+    # for each activity, the row of its item in `items` (-1: none), when the store's
+    # reading threads worked it out (`store_read`); else the analysis does
+    item_rows: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def empty(cls) -> "Frames":

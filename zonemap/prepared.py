@@ -239,8 +239,8 @@ def _dense_codes(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     return code_of[keys].astype("int64"), distinct
 
 
-def _item_codes(items: pd.Series, stored_ids: pd.Series) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray,
-                                                                     np.ndarray]:
+def _item_codes(items: pd.Series, stored_ids: pd.Series, rows: np.ndarray | None = None
+                ) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray, np.ndarray]:
     """The activities' item column factorised against the stored item ids: returns the
     codes (-1: missing), the distinct ids (the stored ids, in row order, then the ids of
     items no row holds) and, for each stored row, the code of its id.
@@ -250,7 +250,7 @@ def _item_codes(items: pd.Series, stored_ids: pd.Series) -> tuple[np.ndarray, pd
     the stored ids up among the distinct ones did, in half the time; only the rare
     unstored items are factorised apart."""
     n = len(stored_ids)
-    codes = positions(stored_ids, items)
+    codes = positions(stored_ids, items) if rows is None or len(rows) != len(items) else rows.copy()
     unstored = np.flatnonzero((codes < 0) & items.notna().to_numpy())
     uniq = pd.array(stored_ids.array, dtype="str")
     if len(unstored):
@@ -278,7 +278,7 @@ def prepare(cfg, frames, as_of: date, window_weeks: int, extra_weeks: int = 0) -
     rows = np.flatnonzero((at < stop) & (at >= stop - weeks * WEEK.value) & kept)
     # items: each activity's item looked up among the stored ids (`_item_codes`; a stored
     # item no activity names is in no span); item codes are the span's
-    act_item, uniq, stored_codes = _item_codes(acts["item"], frames.items["id"])
+    act_item, uniq, stored_codes = _item_codes(acts["item"], frames.items["id"], frames.item_rows)
     item_remap, span_items = _span_codes(act_item[rows], len(uniq))
     item = item_remap[act_item[rows]]
     item_index = pd.Index(uniq.take(span_items))

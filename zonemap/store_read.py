@@ -13,7 +13,9 @@ read-only connections that are closed right after, so it never holds a lock whil
 process's other SQLite connections write.
 
 `PendingRead` starts the four queries on threads and returns at once; the conversions
-(times, missing text, lists) run in Arrow on those threads too. `zonemap report` imports
+(times, missing text, lists) run in Arrow on those threads too, and so does, once the
+activities and the items are read, the look-up of each activity's item among the items
+(`Frames.item_rows`, which the analysis would otherwise make on the main thread). `zonemap report` imports
 pandas and the analysis meanwhile, which is why this module and `store` import pandas
 only inside the functions that need it. It imports pyarrow there too: a thread runs its
 query's SQL (which releases the GIL) before it needs pyarrow to take the rows, so the
@@ -166,6 +168,22 @@ def _to_pandas(table: pa.Table, columns: list[str]) -> pd.DataFrame:
     return table.to_pandas(types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_list(t) else None)
 
 
+def _item_rows(activities, items):
+    """For each activity of the read, the row of its item among the read items (the
+    last, for an id read twice), -1 if none: `vectors.positions`, in Arrow, on a reading
+    thread (`prepared._item_codes` takes it from `Frames.item_rows`)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    acts, ids = activities.result(), items.result()
+    if not acts.num_rows or not ids.num_rows:
+        return None
+    hay = ids.column("id")
+    found = pc.index_in(acts.column("item"), value_set=hay[::-1], skip_nulls=True)
+    found = found.fill_null(-1).to_numpy(zero_copy_only=False).astype("int64", copy=False)
+    return np.where(found >= 0, len(hay) - 1 - found, -1)
+
+
 class PendingRead:
     """A window being read: with ADBC, its four queries run at once on other threads from
     the moment this is made, so the caller can import and prepare meanwhile;
@@ -179,15 +197,19 @@ class PendingRead:
         self._guard = _read_guard(sqlite_path) if reading else None
         self._queries = _queries(bounds is not None, _use_item_at_index(self._guard, bounds))
         if reading:
-            self._pool = ThreadPoolExecutor(max_workers=len(self._queries))
+            self._pool = ThreadPoolExecutor(max_workers=len(self._queries) + 1)
             self._futures = {name: self._pool.submit(_fetch, sqlite_path, sql, bounds if bounded else None)
                              for name, (sql, _, bounded) in self._queries.items()}
+            # once both are read: each activity's item row, while the main thread still imports
+            self._item_rows = self._pool.submit(_item_rows, self._futures["activities"], self._futures["items"])
 
     def frames(self) -> Frames:
         if self._futures is not None:
             try:
                 tables = {name: future.result() for name, future in self._futures.items()}
-                return _frames({name: _to_pandas(table, self._queries[name][1]) for name, table in tables.items()})
+                frames = _frames({name: _to_pandas(table, self._queries[name][1]) for name, table in tables.items()})
+                frames.item_rows = self._item_rows.result()
+                return frames
             except _adbc.Error:  # e.g. a read-only folder where SQLite cannot open the WAL index
                 pass  # the stdlib reader below opens the store as the writer does
             finally:
