@@ -15,9 +15,9 @@ process's other SQLite connections write.
 `PendingRead` starts the four queries on threads and returns at once; the conversions
 (times, missing text, lists) run in Arrow on those threads too, and so does, once the
 activities and the items are read, the look-up of each activity's item among the items
-(`Frames.item_rows`, which the analysis would otherwise make on the main thread). `zonemap report` imports
-pandas and the analysis meanwhile, which is why this module and `store` import pandas
-only inside the functions that need it. It imports pyarrow there too: a thread runs its
+(`Frames.item_rows`, which the analysis would otherwise make on the main thread).
+`zonemap report` imports pandas and the analysis meanwhile, which is why this module
+and `store` import pandas only inside the functions that need it. It imports pyarrow there too: a thread runs its
 query's SQL (which releases the GIL) before it needs pyarrow to take the rows, so the
 console script starts the reads (`read_ahead`) while the main thread is still importing
 pyarrow, 0.1-0.15 s earlier.
