@@ -145,8 +145,8 @@ def prepared_inputs(cfg) -> tuple:
             [a.model_dump(exclude={"taste_makers"}) for a in cfg.areas])
 
 
-def _area_shares(cfg, view: ItemView, view_row: np.ndarray, item_index: pd.Index) -> tuple[pd.DataFrame, np.ndarray,
-                                                                                          dict, np.ndarray]:
+def _area_shares(cfg, view: ItemView, view_row: np.ndarray, item_index: pd.Index
+                 ) -> tuple[Callable[[], pd.DataFrame], np.ndarray, dict, np.ndarray]:
     """Step 3 for every item code: what makes the item_areas frame (in `areas.area_shares` order:
     the view's rows of the span, then unstored items as unmapped), its rows' item codes, the same
     as a `by_key` table of area codes, and the sorted area names."""
@@ -156,13 +156,15 @@ def _area_shares(cfg, view: ItemView, view_row: np.ndarray, item_index: pd.Index
     code = item_of_view[pos]
     mine = code >= 0
     strangers = np.flatnonzero(view_row < 0)
-    a_codes, areas = _used_sorted(area_names(cfg), np.concatenate([area[mine], np.full(len(strangers), len(cfg.areas))]))
+    unmapped = np.full(len(strangers), len(cfg.areas))  # an unstored item is unmapped
+    a_codes, areas = _used_sorted(area_names(cfg), np.concatenate([area[mine], unmapped]))
     # summed per (item, area), as one integer key: groups in order of first appearance
     key = np.concatenate([code[mine], strangers]) * max(len(areas), 1) + a_codes
     values = pd.Series(np.concatenate([share[mine], np.ones(len(strangers))]), copy=False)
     summed = values.groupby(key, sort=False).sum()  # compensated sums, as the (item, area) groupby gave
     key, share = summed.index.to_numpy(dtype="int64"), summed.to_numpy(dtype="float64")
     rows, a_codes = key // max(len(areas), 1), key % max(len(areas), 1)
+
     def frame() -> pd.DataFrame:
         return pd.DataFrame({"item": item_index.take(rows).array, "area": decode(areas, a_codes), "share": share})
 
@@ -248,7 +250,8 @@ def _item_codes(items: pd.Series, stored_ids: pd.Series, rows: np.ndarray | None
     One hash lookup of every activity among the stored ids (an id stored twice is its
     last row, as in `positions`) does what factorising the activities and then looking
     the stored ids up among the distinct ones did, in half the time; only the rare
-    unstored items are factorised apart."""
+    unstored items are factorised apart. `rows` is that look-up made already, on the
+    store's reading threads (`Frames.item_rows`)."""
     n = len(stored_ids)
     codes = positions(stored_ids, items) if rows is None or len(rows) != len(items) else rows.copy()
     unstored = np.flatnonzero((codes < 0) & items.notna().to_numpy())
