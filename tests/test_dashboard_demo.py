@@ -96,6 +96,8 @@ def test_people_view_calls_out_title_mismatches(demo):
     assert (row["declared"], row["observed"]) == ("design", "engineering")
     load = frame_of(at, "steers").set_index("taste-maker")
     assert load.loc["Priya Raman", "present_in"] == 0
+    # the demo has one undeclared person with activity, counted in the singular
+    assert any(c.value.startswith("1 person with activity is not declared") for c in at.caption)
 
 
 def test_people_drill_down_follows_the_url(demo):

@@ -32,8 +32,8 @@ def mismatches(ctx: ui.Ctx, people: pd.DataFrame) -> None:
                                                               min_value=0, max_value=1)})
     undeclared = people[~people["declared"].astype(bool)]
     if len(undeclared):
-        st.caption(f"{len(undeclared)} people with activity are not declared in the config "
-                   "(no declared role); the Data view suggests whom they might be.")
+        who = "1 person with activity is" if len(undeclared) == 1 else f"{len(undeclared)} people with activity are"
+        st.caption(f"{who} not declared in the config (no declared role); the Data view suggests whom they might be.")
 
 
 def taste_maker_load(ctx: ui.Ctx, people: pd.Index) -> None:
