@@ -240,3 +240,13 @@ def test_the_store_looks_items_up_on_its_reading_threads_as_the_analysis_would(t
     assert loaded.item_rows.tolist() == positions(loaded.items["id"], loaded.activities["item"]).tolist()
     as_of = cfg.settings.as_of
     assert_same(analyze(cfg, loaded, as_of, 8), analyze(cfg, replace(loaded, item_rows=None), as_of, 8))
+
+
+def test_a_left_join_on_codes_keeps_each_unmatched_key_once():
+    from zonemap.vectors import by_key, expand
+
+    table = by_key(np.array([2, 0, 2]), 3, {"v": np.array([10, 20, 30])})
+    assert [x.tolist() for x in expand(table, np.array([2, 1, 0]))] == [[0, 0, 2], [1, 2, 0]]
+    left, right = expand(table, np.array([2, 1, 0]), keep_unmatched=True)
+    assert left.tolist() == [0, 0, 1, 2] and right.tolist() == [1, 2, -1, 0]
+    assert np.append(table["v"], -1)[right].tolist() == [10, 30, -1, 20]

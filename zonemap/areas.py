@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .config import gitignore_patterns, plain_dir_prefix, split_repo_prefix
-from .vectors import by_key, expand, positions
+from .vectors import by_key, expand, positions, starts
 
 UNMAPPED = "(unmapped)"
 SHARE_COLUMNS = ["item", "area", "share"]
@@ -131,11 +131,13 @@ def _flatten(column: pd.Series) -> tuple[np.ndarray, pa.Array | list]:
     return np.repeat(np.arange(len(col)), lengths), list(chain.from_iterable(col))
 
 
-def _encode(values) -> tuple[np.ndarray, list]:
-    """``(codes, distinct)`` of values (an Arrow array or a sequence); missing values get -1."""
+def _encode(values, arrow: bool = False) -> tuple[np.ndarray, list | pa.Array]:
+    """``(codes, distinct)`` of values (an Arrow array or a sequence); missing values get
+    -1.  With `arrow`, an Arrow array's distinct values stay an Arrow array."""
     if isinstance(values, pa.Array):
         enc = values.dictionary_encode()
-        return enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), enc.dictionary.to_pylist()
+        return (enc.indices.fill_null(-1).to_numpy(zero_copy_only=False),
+                enc.dictionary if arrow else enc.dictionary.to_pylist())
     codes, uniq = pd.factorize(values if isinstance(values, pd.Series) else np.asarray(values, dtype=object))
     return codes, list(uniq)
 
@@ -206,14 +208,8 @@ class ItemView:
                 flat = flat.to_pylist()
             if not isinstance(flat, pa.Array) and not set(map(type, flat)) <= {str}:
                 flat = [str(p) for p in flat]  # a missing path is the path "None", as it always was
-            if isinstance(flat, pa.Array):  # the distinct paths stay Arrow strings (no Python object each)
-                enc = flat.dictionary_encode()
-                codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-                uniq = pd.Series(pd.array(enc.dictionary, dtype="str"))
-            else:
-                codes, uniq = _encode(flat)
-                uniq = pd.Series(uniq, dtype="str")
-            self._cache["\0paths"] = (pos, codes, uniq)
+            codes, uniq = _encode(flat, arrow=True)  # the distinct paths stay Arrow strings (no Python object each)
+            self._cache["\0paths"] = (pos, codes, pd.Series(pd.array(uniq, dtype="str")))
         return self._cache["\0paths"]
 
 
@@ -235,8 +231,7 @@ def _selector_pairs(cfg, view: ItemView, selectors: list[tuple[str, str]]
         pos, codes, uniq = view.values(column)
         areas_of = [wanted.get(u, []) for u in uniq]
         counts = np.array([len(x) for x in areas_of], dtype="int64")
-        table = {"area": np.array([j for x in areas_of for j in x], dtype="int64"),
-                 "start": np.cumsum(counts) - counts, "count": counts}
+        table = {"area": np.array([j for x in areas_of for j in x], dtype="int64"), **starts(counts)}
         left, right = expand(table, codes)
         pos_parts.append(pos[left])
         area_parts.append(table["area"][right])
@@ -303,7 +298,8 @@ def _path_winners(cfg, view: ItemView) -> np.ndarray:
         where = np.arange(len(pairs)) if rule_repo is None else np.flatnonzero(pair_repos == rule_repo)
         inverse, distinct = pd.factorize(pair_paths[where])
         best[where] = np.maximum(best[where], _last_rules(paths[distinct], group)[inverse])
-    areas = np.array([j for j, a in enumerate(cfg.areas) for _ in a.paths] + [-1], dtype="int64")  # -1: no rule
+    index = {a.id: j for j, a in enumerate(cfg.areas)}
+    areas = np.array([index[area] for area, _, _ in rules] + [-1], dtype="int64")  # -1: no rule
     return areas[best][pair_codes]
 
 
@@ -332,14 +328,9 @@ def view_share_codes(cfg, view: ItemView) -> tuple[np.ndarray, np.ndarray, np.nd
         # order, splitting its share), else to unmapped: a left join on the item's row
         fall, fall_share = pos[~won], share[~won]
         level3 = by_key(pos3, len(view), {"area": area3, "share": share3})
-        found = level3["count"][fall]
-        n = np.maximum(found, 1)
-        left = np.repeat(np.arange(len(fall)), n)
-        right = np.repeat(level3["start"][fall] - (np.cumsum(n) - n), n) + np.arange(n.sum())
-        hit = found[left] > 0
-        right = np.where(hit, right, 0)
-        parts.append((fall[left], np.where(hit, level3["area"][right] if len(pos3) else 0, unmapped),
-                      fall_share[left] * np.where(hit, level3["share"][right] if len(pos3) else 1.0, 1.0)))
+        left, right = expand(level3, fall, keep_unmatched=True)  # right -1: unmapped, the whole share
+        parts.append((fall[left], np.append(level3["area"], unmapped)[right],
+                      fall_share[left] * np.append(level3["share"], 1.0)[right]))
     # level 3 (or unmapped) for items with neither level-1 areas nor paths
     rest = ~in1 & ~by_path
     keep = rest[pos3]

@@ -17,10 +17,10 @@ process's other SQLite connections write.
 activities and the items are read, the look-up of each activity's item among the items
 (`Frames.item_rows`, which the analysis would otherwise make on the main thread).
 `zonemap report` imports pandas and the analysis meanwhile, which is why this module
-and `store` import pandas only inside the functions that need it. It imports pyarrow there too: a thread runs its
-query's SQL (which releases the GIL) before it needs pyarrow to take the rows, so the
-console script starts the reads (`read_ahead`) while the main thread is still importing
-pyarrow, 0.1-0.15 s earlier.
+and `store` import pandas only inside the functions that need it. It imports pyarrow
+there too: a thread runs its query's SQL (which releases the GIL) before it needs
+pyarrow to take the rows, so the console script starts the reads (`read_ahead`) while
+the main thread is still importing pyarrow, 0.1-0.15 s earlier.
 """
 
 from __future__ import annotations
@@ -172,16 +172,12 @@ def _item_rows(activities, items):
     """For each activity of the read, the row of its item among the read items (the
     last, for an id read twice), -1 if none: `vectors.positions`, in Arrow, on a reading
     thread (`prepared._item_codes` takes it from `Frames.item_rows`)."""
-    import numpy as np
-    import pyarrow.compute as pc
+    from .arrow_lookup import last_index_in
 
     acts, ids = activities.result(), items.result()
     if not acts.num_rows or not ids.num_rows:
         return None
-    hay = ids.column("id")
-    found = pc.index_in(acts.column("item"), value_set=hay[::-1], skip_nulls=True)
-    found = found.fill_null(-1).to_numpy(zero_copy_only=False).astype("int64", copy=False)
-    return np.where(found >= 0, len(hay) - 1 - found, -1)
+    return last_index_in(ids.column("id"), acts.column("item"))
 
 
 class PendingRead:

@@ -13,21 +13,18 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from .arrow_lookup import last_index_in
+
 
 def positions(haystack, needles) -> np.ndarray:
     """For each needle, its position in `haystack` (the last occurrence), or -1 (a
-    missing needle too).  Arrow's hash lookup over the haystack reversed, so its first
-    hit is the last occurrence; the two are never concatenated."""
+    missing needle too): `arrow_lookup.last_index_in` on the strings as Arrow holds them."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     def arrow(strings):
         return pa.array(pd.Series(strings, copy=False).astype("str").array)
 
-    hay = arrow(haystack)
-    found = pc.index_in(arrow(needles), value_set=hay[::-1], skip_nulls=True)
-    found = found.fill_null(-1).to_numpy(zero_copy_only=False).astype("int64", copy=False)
-    return np.where(found >= 0, len(hay) - 1 - found, -1)
+    return last_index_in(arrow(haystack), arrow(needles))
 
 
 def isin(values, allowed) -> np.ndarray:
@@ -84,9 +81,13 @@ def starts(counts: np.ndarray) -> dict:
     return {"start": np.cumsum(counts) - counts, "count": counts}
 
 
-def expand(right: dict, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Join on integer keys with a `by_key` table: (left row, right row) pairs."""
-    n = right["count"][keys]
+def expand(right: dict, keys: np.ndarray, keep_unmatched: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Join on integer keys with a `by_key` table: (left row, right row) pairs.  With
+    `keep_unmatched`, a left join: a key no right row has gives one pair, right row -1."""
+    found = right["count"][keys]
+    n = np.maximum(found, 1) if keep_unmatched else found
     left = np.repeat(np.arange(len(keys)), n)
     rows = np.repeat(right["start"][keys] - (np.cumsum(n) - n), n) + np.arange(n.sum())
+    if keep_unmatched:
+        rows[found[left] == 0] = -1
     return left, rows
