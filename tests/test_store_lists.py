@@ -61,3 +61,15 @@ def test_arrow_and_python_lists_split_the_same(store):
     assert list(arrow_paths[0]) == list(list_paths[0]) and list(arrow_paths[1]) == list(list_paths[1])
     assert arrow_paths[2].tolist() == list_paths[2].tolist()
     assert len(arrow_paths[0]) == 90_002
+
+
+def test_list_text_in_any_json_form_parses_as_json_does():
+    """The store's plain form is split by string kernels; anything else (escapes, spaces
+    after commas, as another writer may leave) goes through the JSON reader, in place."""
+    import json
+
+    texts = ['["a","b"]', "[]", '["say \\"hi\\"","x"]', '[ "spaced" , "y" ]', '["ü","a, b",""]',
+             '["back\\\\slash"]', '["\\u00e9"]', '["c"]']
+    got = store_read._parse_list_column(pd.Series(texts, dtype=object))
+    assert got.type == pa.list_(pa.string())
+    assert got.to_pylist() == [json.loads(t) for t in texts]

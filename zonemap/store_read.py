@@ -57,10 +57,10 @@ def _select(table: str, columns: list[str], where: str = "") -> str:
     return f"SELECT {cols} FROM {table}{where}"
 
 
-# The three JSON list columns of an item come out as one line of NDJSON (text SQLite
-# only concatenates), which Arrow's JSON reader parses straight into list columns.
-_LISTS = ("'{' || " + " || ',' || ".join(f"'\"{c}\":' || COALESCE(NULLIF({c}, ''), '[]')" for c in LIST_COLUMNS)
-          + " || '}' || char(10) AS lists")
+# An item's three list columns are JSON text in the store (`store_schema`: compact, not
+# ASCII-escaped); they are read as that text ('[]' for none) and parsed in Arrow
+# (`_parse_list_column`).
+_LISTS = ", ".join(f"COALESCE(NULLIF({c}, ''), '[]') AS {c}" for c in LIST_COLUMNS)
 _ITEM_SCALARS = [c for c in ITEM_COLUMNS if c not in LIST_COLUMNS]
 
 
@@ -87,7 +87,7 @@ def _queries(bounded: bool, item_at_index: bool = False) -> dict[str, tuple[str,
         item_sql = _select("items", _ITEM_SCALARS, item_where).replace(" FROM items", f", {_LISTS} FROM items", 1)
     return {
         "activities": (_select("activities", ACTIVITY_COLUMNS, where), ACTIVITY_COLUMNS, bounded),
-        "items": (item_sql, [*_ITEM_SCALARS, "lists"], bounded),
+        "items": (item_sql, [*_ITEM_SCALARS, *LIST_COLUMNS], bounded),
         "identities": (_select("identities", IDENTITY_COLUMNS), IDENTITY_COLUMNS, False),
         "components": (_select("components", COMPONENT_COLUMNS), COMPONENT_COLUMNS, False),
     }
@@ -146,8 +146,8 @@ def _finish_arrow(table: pa.Table) -> pa.Table:
         elif name == "draft":
             col = col.cast(pa.int64()).cast(pa.bool_())
             col = pc.and_kleene(col, pc.is_valid(col))  # missing: false
-        elif name == "lists":
-            columns.update(zip(LIST_COLUMNS, _parse_lists(col).columns))
+        elif name in LIST_COLUMNS:
+            columns[name] = _parse_list_column(col)
             continue
         elif name not in NUMERIC_COLUMNS and name not in ("id", "title"):
             empty = pc.invert(pc.cast(pc.utf8_length(col), pa.bool_()))
@@ -155,7 +155,7 @@ def _finish_arrow(table: pa.Table) -> pa.Table:
         if pa.types.is_string(col.type):  # pandas keeps its text as large_string: cast here, not on the main thread
             col = col.cast(pa.large_string())
         columns[name] = col
-    order = ITEM_COLUMNS if "lists" in table.column_names else list(columns)
+    order = ITEM_COLUMNS if "paths" in table.column_names else list(columns)
     return pa.Table.from_arrays([columns[name] for name in order], names=order)
 
 
@@ -307,12 +307,11 @@ def _finish_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for col in frame.columns:
         if col in TIME_COLUMNS:
             frame[col] = pd.to_datetime(frame[col], unit="s", utc=True).astype("datetime64[us, UTC]")
-        elif col not in NUMERIC_COLUMNS and col not in ("id", "title", "lists"):
+        elif col not in NUMERIC_COLUMNS and col not in ("id", "title", *LIST_COLUMNS):
             frame[col] = frame[col].replace("", np.nan) if len(frame) else frame[col]
-    if "lists" in frame.columns:
-        lists = _parse_lists(frame.pop("lists"))
+    if "paths" in frame.columns:
         for col in LIST_COLUMNS:
-            frame[col] = pd.Series(pd.arrays.ArrowExtensionArray(lists.column(col)), index=frame.index)
+            frame[col] = pd.Series(pd.arrays.ArrowExtensionArray(_parse_list_column(frame[col])), index=frame.index)
         frame = frame[ITEM_COLUMNS]
         frame["draft"] = frame["draft"].fillna(0).astype(bool)
     return frame
@@ -323,27 +322,72 @@ def _frames(done: dict[str, pd.DataFrame]) -> Frames:
                   components=done["components"])
 
 
-def _parse_lists(lines: pd.Series | pa.ChunkedArray) -> pa.Table:
-    """The list columns of the items, Arrow lists of strings, from their NDJSON lines:
-    the lines' text is one contiguous Arrow buffer, handed to the JSON reader as is."""
+# A list as the store writes it with no escape in it: `["a","b"]` or `[]`. Its values are
+# then exactly the text between the quotes, split at `","` (a quote inside a value, or a
+# separator with a space, would need a backslash or fail the pattern).
+_PLAIN_LIST = r'^\[(?:"[^"\\]*"(?:,"[^"\\]*")*)?\]$'
+_EMPTY_LIST = r'^\[\]$'
+
+
+def _parse_list_column(text: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One list column of the items, as Arrow lists of strings, from its JSON text (one
+    list per row, '[]' for none). Rows in the store's plain form (`_PLAIN_LIST`: nearly
+    all) are split by Arrow's string kernels; the others, with escapes or written in
+    another form, go through Arrow's JSON reader (`_json_lists`), and the two are merged
+    in row order. Makes no Arrow value out of a Python one (see `_finish_arrow`)."""
     import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(text, (pa.Array, pa.ChunkedArray)):
+        text = pa.array(text, type=pa.large_string(), from_pandas=True)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    text = text.cast(pa.string())
+    plain = pc.match_substring_regex(text, _PLAIN_LIST)
+    body = pc.utf8_slice_codeunits(text, 2, -2)  # '["a","b"]' -> 'a","b'
+    body = pc.if_else(pc.match_substring_regex(text, _EMPTY_LIST), pa.nulls(1, body.type)[0], body)
+    split = pc.split_pattern(body, '","')  # '[]' gives a null, with no values: an empty list below
+    lists = pa.ListArray.from_arrays(split.offsets, split.values)
+    if plain.false_count == 0:
+        return lists
+    other = _where(pc.invert(plain))  # the rows to parse as JSON
+    order = np.arange(len(text), dtype="int64")
+    order[other] = len(text) + np.arange(len(other))
+    parsed = _json_lists(text.take(_int64_array(other)))
+    return pa.concat_arrays([lists, parsed]).take(_int64_array(order))
+
+
+def _where(mask: pa.Array):
+    """The positions where a null-free Arrow boolean array is true, as numpy, read from
+    the buffer of `indices_nonzero` (`to_numpy` would import pandas)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    found = pc.indices_nonzero(mask)  # uint64
+    return np.frombuffer(found.buffers()[1], dtype="uint64")[found.offset: found.offset + len(found)].astype("int64")
+
+
+def _int64_array(values) -> pa.Array:
+    import numpy as np
+    import pyarrow as pa
+
+    values = np.ascontiguousarray(values, dtype="int64")
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
+
+
+def _json_lists(text: pa.Array) -> pa.Array:
+    """Lists of strings from their JSON text, by Arrow's JSON reader (each row a line
+    ``{"v":TEXT}``). Only for the few rows `_PLAIN_LIST` does not cover."""
     import pyarrow as pa
     import pyarrow.json as pa_json
 
-    schema = pa.schema([(c, pa.list_(pa.string())) for c in LIST_COLUMNS])
-    if not len(lines):
-        return schema.empty_table()
-    if isinstance(lines, (pa.Array, pa.ChunkedArray)):
-        text = lines.cast(pa.large_string())
-    else:
-        text = pa.array(lines, type=pa.large_string(), from_pandas=True)
-    if isinstance(text, pa.ChunkedArray):
-        text = text.combine_chunks()
-    offsets = np.frombuffer(text.buffers()[1], dtype="int64")[text.offset: text.offset + len(text) + 1]
-    data = text.buffers()[2][offsets[0]: offsets[-1]]
-    block = max(1 << 20, 2 * int(np.diff(offsets).max()))  # a block must hold a whole line
-    return pa_json.read_json(pa.BufferReader(data), read_options=pa_json.ReadOptions(block_size=block),
-                             parse_options=pa_json.ParseOptions(explicit_schema=schema))
+    lines = [f'{{"v":{row}}}\n'.encode() for row in text.to_pylist()]
+    block = max(1 << 20, 2 * max(map(len, lines)))  # a block must hold a whole line
+    schema = pa.schema([("v", pa.list_(pa.string()))])
+    table = pa_json.read_json(pa.BufferReader(b"".join(lines)), read_options=pa_json.ReadOptions(block_size=block),
+                              parse_options=pa_json.ParseOptions(explicit_schema=schema))
+    return table.column("v").combine_chunks()
 
 
 def read_window(engine: Callable[[], object], sqlite_path: Path | None, bounds: tuple[int, int] | None) -> Frames:
