@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 from .vectors import map_distinct
@@ -121,29 +122,161 @@ def resolve_people(cfg, identity_records: pd.DataFrame, actors: Iterable[str],
     ``actors`` are the identity ids that acted (already without excluded ones);
     ``extra`` are other identity ids to place (taste-makers given as identities,
     Jira component leads).
-    """
-    uf = _Union()
-    declared_rows = []
-    for person in cfg.people:
-        ids = list(person.identities)
-        anchor = f"person:{person.id}"  # a node per declared person, so one with no identities still exists
-        uf.add(anchor)
-        uf.owner[anchor] = person.id
-        for ident in ids:
-            uf.union(anchor, ident)
-        declared_rows.append({"person": person.id, "name": person.name or person.id,
-                              "team": person.team, "declared_role": person.role, "declared": True})
 
+    The rules are those of `_by_union`, a union-find that refuses to join two declared
+    people and so depends on the order it meets the links in. Where no link would join
+    two declared people (nearly always: the config gives each identity one person),
+    that order cannot matter and the groups are the plain connected components, which
+    `_by_components` finds with array operations instead of one step per identity.
+    """
+    actors, extra = list(actors), list(extra)
     records = identity_records
     if exclude is not None and not records.empty:
         records = records[~excluded_mask(records["id"], exclude)]
-    record_ids, emails = records["id"].tolist(), records["email"].tolist()  # plain lists: iterating Arrow costs
-    names = {}
-    for ident, name in zip(record_ids, records["name"].tolist()):
-        uf.add(ident)
+    found = _by_components(cfg, records, actors, exclude, extra)
+    return found if found is not None else _by_union(cfg, records, actors, exclude, extra)
+
+
+def _frames(rows: list[tuple[str, str]], declared_rows: list[dict],
+            undeclared: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`resolve_people`'s two frames from (identity, person) rows and people rows."""
+    identities = pd.DataFrame(rows, columns=["identity", "person"]).sort_values("identity", ignore_index=True)
+    people = pd.DataFrame(declared_rows + undeclared,
+                          columns=["person", "name", "team", "declared_role", "declared"], dtype=object)
+    people["declared"] = people["declared"].astype(bool)
+    people = people.set_index("person").sort_index()
+    return identities, people
+
+
+def _declared_rows(cfg) -> list[dict]:
+    return [{"person": person.id, "name": person.name or person.id, "team": person.team,
+             "declared_role": person.role, "declared": True} for person in cfg.people]
+
+
+def _record_names(record_ids: list, record_names: list) -> dict[str, str]:
+    """Each identity's first non-blank name among its records, trimmed."""
+    names: dict[str, str] = {}
+    for ident, name in zip(record_ids, record_names):
         if isinstance(name, str) and name.strip() and ident not in names:
             names[ident] = name.strip()
-    for ident in list(actors) + [e for e in extra if f"person:{e}" not in uf.parent]:
+    return names
+
+
+def _undeclared(idents: list[str], names: dict[str, str]) -> dict:
+    """The person an undeclared group of identities is: its smallest identity id that is
+    not a noreply address (that is only another name of github:login), named from the
+    first of its identities with a record name."""
+    idents.sort()
+    owner = next((i for i in idents if not _is_noreply(i)), idents[0])
+    name = next((names[i] for i in idents if i in names), owner)
+    return {"person": owner, "name": name, "team": None, "declared_role": None, "declared": False}
+
+
+def _by_components(cfg, records: pd.DataFrame, actors: list[str], exclude: re.Pattern | None,
+                   extra: list[str]) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """`_by_union`'s result when no link joins two declared people, from the connected
+    components of the identities, the declared people and the email keys; None when
+    some link would (or an identity id is not text, or looks like the union-find's own
+    `person:`/`key:` nodes), so that `_by_union` decides in its order."""
+    person_ids = [p.id for p in cfg.people]
+    declared = set(person_ids)
+    owned = [(ident, n) for n, p in enumerate(cfg.people) for ident in p.identities]
+    record_ids, emails = records["id"].tolist(), records["email"].tolist()
+    # the identities, in the order the union-find meets them (`github_by_lower` keeps the last)
+    nodes = list(dict.fromkeys([*(i for i, _ in owned), *record_ids, *actors,
+                                *(e for e in extra if e not in declared)]))
+    if not nodes or not all(isinstance(n, str) for n in nodes) or any(
+            n.startswith(("person:", "key:")) for n in nodes):
+        return None
+    index = {n: k for k, n in enumerate(nodes)}
+    owner_of: dict[str, int] = {}
+    for ident, n in owned:
+        if owner_of.setdefault(ident, n) != n:
+            return None  # one identity under two people
+    github_by_lower = {n.lower(): n for n in nodes if n.startswith("github:")}
+    has_email = {i: e for i, e in zip(record_ids, emails)}
+    link_from, link_to, hubs = [], [], {}
+    for node in [n for n in nodes if n.startswith("email:") or isinstance(has_email.get(n), str)]:
+        key = email_key(node, has_email.get(node))
+        if key is None:
+            continue
+        if key.startswith("github:"):
+            key = github_by_lower.get(key.lower(), key)
+            if exclude is not None and exclude.match(key):
+                continue
+            if key not in index:
+                index[key] = len(nodes)
+                nodes.append(key)
+            link_from.append(index[node])
+            link_to.append(index[key])
+        else:
+            link_from.append(index[node])
+            link_to.append(-1 - hubs.setdefault(key, len(hubs)))  # email hubs go after the people
+    n_nodes, n_people = len(nodes), len(person_ids)
+    to = np.asarray(link_to, dtype="int64")
+    ends = (np.concatenate([[index[i] for i, _ in owned], link_from]).astype("int64"),
+            np.concatenate([[n_nodes + n for _, n in owned],
+                            np.where(to >= 0, to, n_nodes + n_people - 1 - to)]).astype("int64"))
+    label = _components(n_nodes + n_people + len(hubs), *ends)
+    if label is None:
+        return None
+    anchors = label[n_nodes:n_nodes + n_people]
+    if len(np.unique(anchors)) < n_people:
+        return None  # two declared people in one component: some link was refused
+    owner = np.full(n_nodes + n_people + len(hubs), -1, dtype="int64")
+    owner[anchors] = np.arange(n_people)
+    node_owner = owner[label[:n_nodes]]
+    persons = np.array(person_ids + [None], dtype=object)[node_owner]
+    names = _record_names(record_ids, records["name"].tolist())
+    groups: dict[int, list[str]] = {}
+    for k in np.flatnonzero(node_owner < 0).tolist():
+        groups.setdefault(int(label[k]), []).append(nodes[k])
+    undeclared = []
+    for idents in groups.values():
+        undeclared.append(_undeclared(idents, names))
+        persons[[index[i] for i in idents]] = undeclared[-1]["person"]
+    if any(u["person"] in declared for u in undeclared):
+        return None  # an undeclared person named like a declared one: `_by_union` orders them
+    return _frames(list(zip(nodes, persons.tolist())), _declared_rows(cfg), undeclared)
+
+
+def _components(size: int, a: np.ndarray, b: np.ndarray, rounds: int = 64) -> np.ndarray | None:
+    """The connected components of a graph on ``range(size)`` with edges ``a[i]-b[i]``:
+    each vertex's label, the smallest vertex of its component. Hooks each edge's larger
+    root under the smaller and shortens paths, round after round (a few, for groups of
+    identities); None if `rounds` do not settle it."""
+    label = np.arange(size, dtype="int64")
+    for _ in range(rounds):
+        la, lb = label[a], label[b]
+        if np.array_equal(la, lb):
+            return label
+        np.minimum.at(label, np.maximum(la, lb), np.minimum(la, lb))
+        while True:
+            up = label[label]
+            if np.array_equal(up, label):
+                break
+            label = up
+    return None
+
+
+def _by_union(cfg, records: pd.DataFrame, actors: list[str], exclude: re.Pattern | None,
+              extra: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`resolve_people` by a union-find over identity ids, meeting declared identities
+    (config order), then identity records, actors and `extra`, then email links in
+    identity order; a link between two declared people is ignored."""
+    uf = _Union()
+    for person in cfg.people:
+        anchor = f"person:{person.id}"  # a node per declared person, so one with no identities still exists
+        uf.add(anchor)
+        uf.owner[anchor] = person.id
+        for ident in person.identities:
+            uf.union(anchor, ident)
+
+    record_ids, emails = records["id"].tolist(), records["email"].tolist()  # plain lists: iterating Arrow costs
+    names = _record_names(record_ids, records["name"].tolist())
+    for ident in record_ids:
+        uf.add(ident)
+    for ident in actors + [e for e in extra if f"person:{e}" not in uf.parent]:
         uf.add(ident)
 
     # email links: every identity with a key joins the key's group; a noreply key is github:login
@@ -171,20 +304,10 @@ def resolve_people(cfg, identity_records: pd.DataFrame, actors: Iterable[str],
     for root, idents in members.items():
         owner = uf.owner.get(root)
         if owner is None:
-            idents.sort()
-            # a noreply email is only another name of github:login: not the person's id
-            owner = next((i for i in idents if not _is_noreply(i)), idents[0])
-            name = next((names[i] for i in idents if i in names), owner)
-            undeclared.append({"person": owner, "name": name, "team": None,
-                               "declared_role": None, "declared": False})
+            undeclared.append(_undeclared(idents, names))
+            owner = undeclared[-1]["person"]
         rows.extend((i, owner) for i in idents)
-    identities = pd.DataFrame(rows, columns=["identity", "person"]).sort_values("identity",
-                                                                                ignore_index=True)
-    people = pd.DataFrame(declared_rows + undeclared,
-                          columns=["person", "name", "team", "declared_role", "declared"], dtype=object)
-    people["declared"] = people["declared"].astype(bool)
-    people = people.set_index("person").sort_index()
-    return identities, people
+    return _frames(rows, _declared_rows(cfg), undeclared)
 
 
 def taste_maker_resolver(identities: pd.DataFrame, people: pd.DataFrame):
