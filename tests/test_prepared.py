@@ -56,6 +56,7 @@ def test_a_shared_span_gives_both_weeks_what_fresh_analyses_give(demo):
     assert_same(before, analyze(cfg, f, as_of - timedelta(days=7), 4))
     assert len(now.gaps) and len(now.explorations) and now.suggestions  # the demo exercises every step
     assert len(shared._weekly) == 1  # both windows were cut from one weekly FTE of the span
+    assert len(shared._steer) == 1  # and share one reading of who steers which area
 
 
 def test_the_oldest_instant_of_a_window_stays_in_its_oldest_week_when_weeks_are_shared():
@@ -153,7 +154,8 @@ def test_prepared_work_is_used_only_for_its_frames_and_a_config_that_agrees_with
     end = pd.Timestamp(as_of + timedelta(days=1), tz="UTC")
     moved = cfg.model_copy(update={"areas": [a.model_copy(update={"taste_makers": []}) for a in cfg.areas]})
     assert shared.serves(moved, f, end, 4)  # taste-makers are the analysis' own business
-    assert_same(analyze(moved, f, as_of, 4, prepared=shared), analyze(moved, f, as_of, 4))
+    assert analyze(cfg, f, as_of, 4, prepared=shared).taste_makers.shape[0] > 0
+    assert_same(analyze(moved, f, as_of, 4, prepared=shared), analyze(moved, f, as_of, 4))  # not cfg's steering
     stricter = cfg.model_copy(update={"settings": cfg.settings.model_copy(update={"exclude_actors": ["github:*"]})})
     assert not shared.serves(stricter, f, end, 4)
     assert_same(analyze(stricter, f, as_of, 4, prepared=shared), analyze(stricter, f, as_of, 4))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .coverage import (CURATING_KINDS, TM_GAPS, assigned_taste_makers, bus_factor, curated_pairs, curation_counts,
+from .coverage import (CURATING_KINDS, TM_GAPS, bus_factor, curated_pairs, curation_counts,
                        find_gaps, ordered_explorations, presence, score, taste_maker_role_mask)
 from .fte import area_fte, person_roles, time_average, week_of, window_end
 from .graph import build_graph, suggest
@@ -208,7 +208,7 @@ def _analyze(cfg, frames, as_of: date, window_weeks: int | None, prep: Prepared 
     people = people[people["declared"].to_numpy() | isin(people.index, persons[acted])]
     fte_pa = _person_area(codes, persons, prep.areas)
 
-    steer = assigned_taste_makers(cfg, identities, people, frames.components)
+    steer = prep.steer(cfg, resolved)
     taste_makers = presence(cfg, steer, fte_pa)                                            # step 9
     left, right = expand(prep.shares_by_item, expl_codes)  # each exploration's configured areas
     area = prep.shares_by_item["a"][right]

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .areas import ItemView, area_names, view_share_codes
-from .coverage import OPENING_KINDS, exploration_mask, first_rows
+from .coverage import OPENING_KINDS, assigned_taste_makers, exploration_mask, first_rows
 from .fte import WEEK, kind_weights, week_of, weekly_fte, window_end
 from .resolve import excluded_mask, exclusion_regex, resolve_people
 from .roles import choose_rules, rule_table
@@ -68,6 +68,7 @@ class Prepared:
     history_actor: np.ndarray   # ... and actor codes (frames.activities order)
     _known: set = field(default_factory=set, repr=False)
     _people: dict = field(default_factory=dict, repr=False)
+    _steer: dict = field(default_factory=dict, repr=False)
     _weekly: dict = field(default_factory=dict, repr=False)
 
     @functools.cached_property
@@ -106,6 +107,19 @@ class Prepared:
             person = np.append(identities["person"].to_numpy(dtype=object), None)[where]
             self._people[key] = (identities, people, *sorted_codes(person))
         return self._people[key]
+
+    def steer(self, cfg, people: tuple) -> pd.DataFrame:
+        """`coverage.assigned_taste_makers` for `people` (a result of `people`), computed
+        once per assignment in the config: it depends on who is who and on the areas'
+        taste-makers and components, not on the window, so the report's window and the
+        one a week earlier share it. (Its resolver reads only who is declared, whom every
+        window keeps.)"""
+        jira = getattr(cfg, "jira", None)
+        key = (id(people[0]), bool(jira is not None and jira.component_leads),
+               tuple((a.id, tuple(a.taste_makers), tuple(a.components)) for a in cfg.areas))
+        if key not in self._steer:  # people[0] lives in `_people` as long as this does: its id is not reused
+            self._steer[key] = assigned_taste_makers(cfg, people[0], people[1], self.frames.components)
+        return self._steer[key]
 
     def weekly(self, cfg, people: tuple, end: pd.Timestamp, window_weeks: int, sel: np.ndarray,
                week: np.ndarray) -> dict:
