@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from analysis_helpers import END, act, config, item, run
 from datetime import timedelta
@@ -133,3 +134,27 @@ def test_inferred_role_tie_goes_to_declared_role_else_config_order(declared, exp
                   act("x", "github:t", "commit")], window_weeks=1)
     assert a.people.loc["t", "share_product"] == pytest.approx(0.5)
     assert a.people.loc["t", "inferred_role"] == expected
+
+
+def test_step_7_and_8_grids_from_codes_are_the_grids_from_strings():
+    """The analysis sums steps 7-8 from step 6's codes (`sum_grid`, `grid_codes`); they
+    are the sums the string frame gives, (unmapped) and unknown roles left out."""
+    import numpy as np
+
+    from zonemap.fte import _sum_grid, grid_codes, sum_grid
+
+    areas, roles, people = ["(unmapped)", "billing", "search"], ["design", "engineering", "ops"], ["ann", "bob"]
+    rng = np.random.default_rng(5)
+    p, a, r = rng.integers(0, 2, 60), rng.integers(0, 3, 60), rng.integers(0, 3, 60)
+    values = rng.random(60)
+    fte = pd.DataFrame({"person": pd.array(np.array(people, dtype=object)[p], dtype="str"),
+                        "area": pd.array(np.array(areas, dtype=object)[a], dtype="str"),
+                        "role": pd.array(np.array(roles, dtype=object)[r], dtype="str"), "fte": values})
+    config_areas, config_roles, rows = ["search", "billing", "quiet"], ["engineering", "design", "product"], ["bob", "ann"]
+    col = grid_codes(config_roles, roles)[r]
+    by_area = sum_grid(grid_codes(config_areas, areas)[a], col, values, 3, 3)
+    by_person = sum_grid(grid_codes(rows, people)[p], col, values, 2, 3)
+    assert np.array_equal(by_area, _sum_grid(fte, "area", config_areas, config_roles))
+    assert np.array_equal(by_person, _sum_grid(fte, "person", rows, config_roles))
+    assert by_area[2].sum() == 0 and by_area[:, 2].sum() == 0  # "quiet" and "product": nothing to sum
+    assert by_area.sum() == pytest.approx(values[(a > 0) & (r < 2)].sum())  # unmapped and ops left out

@@ -20,7 +20,7 @@ import pandas as pd
 
 from .coverage import (CURATING_KINDS, TM_GAPS, bus_factor, curated_pairs, curation_counts,
                        find_gaps, ordered_explorations, presence, score, taste_maker_role_mask)
-from .fte import area_fte, person_roles, time_average, week_of, window_end
+from .fte import area_fte, grid_codes, person_roles, sum_grid, time_average, week_of, window_end
 from .graph import build_graph, suggest
 from .prepared import Prepared, prepare
 from .resolve import exclusion_regex
@@ -62,7 +62,7 @@ class Analysis:
     activities: pd.DataFrame = Lazy()  # counted activities: id, item, kind, actor, person, at, week, weight
     item_areas: pd.DataFrame = Lazy()  # item, area, share (area may be "(unmapped)")
     weekly: pd.DataFrame = Lazy()      # person, week, area, role, fte   -- FTE[p,k,a,r]
-    fte: pd.DataFrame            # person, area, role, fte         -- fte[p,a,r]
+    fte: pd.DataFrame = Lazy()   # person, area, role, fte         -- fte[p,a,r]
     fte_pa: pd.DataFrame = Lazy()  # person, area, fte (sorted)    -- Σ_r fte[p,a,r]
     area_role: pd.DataFrame      # area, role, fte                 -- F[a,r], every configured area x role
     areas: pd.DataFrame          # one row per configured area in report order
@@ -199,10 +199,11 @@ def _analyze(cfg, frames, as_of: date, window_weeks: int | None, prep: Prepared 
     sizes = {"p": len(persons), "a": len(prep.areas), "r": len(prep.roles)}
     by_week = prep.weekly(cfg, resolved, end, window, sel, week)                  # step 5 (3-4: prepare)
     codes = time_average(by_week, window, float(cfg.settings.half_life_weeks), sizes)     # step 6
-    fte = _frame({"person": decode(persons, codes["p"]), "area": decode(prep.areas, codes["a"]),
-                  "role": decode(prep.roles, codes["r"]), "fte": codes["fte"]})
-    area_role, totals, active = area_fte(cfg, fte)                                         # step 7
-    people = person_roles(cfg, fte, people)                                                # step 8
+    roles, col = list(cfg.settings.roles), grid_codes(cfg.settings.roles, prep.roles)[codes["r"]]
+    area_role, totals, active = area_fte(cfg, None, sum_grid(                               # step 7
+        grid_codes([a.id for a in cfg.areas], prep.areas)[codes["a"]], col, codes["fte"], len(cfg.areas), len(roles)))
+    people = person_roles(cfg, None, people, sum_grid(                                     # step 8
+        grid_codes(people.index, persons)[codes["p"]], col, codes["fte"], len(people), len(roles)))
     acted = np.zeros(len(persons), dtype=bool)
     acted[p] = True
     people = people[people["declared"].to_numpy() | isin(people.index, persons[acted])]
@@ -244,6 +245,10 @@ def _analyze(cfg, frames, as_of: date, window_weeks: int | None, prep: Prepared 
         counted_items = np.zeros(len(prep.item_ids), dtype=bool)
         counted_items[i] = True
         return prep.item_areas[counted_items[prep.area_rows]].reset_index(drop=True)
+
+    def fte() -> pd.DataFrame:                                                            # step 6
+        return _frame({"person": decode(persons, codes["p"]), "area": decode(prep.areas, codes["a"]),
+                       "role": decode(prep.roles, codes["r"]), "fte": codes["fte"]})
 
     def weekly() -> pd.DataFrame:
         return _frame({"person": decode(persons, by_week["p"]), "week": by_week["week"],

@@ -105,21 +105,37 @@ def _sum_grid(fte: pd.DataFrame, column: str, labels, roles: list[str]) -> np.nd
     on integer keys (the strings are looked up once, in Arrow)."""
     row = positions(pd.Series(labels, dtype="str"), fte[column])
     col = positions(pd.Series(roles, dtype="str"), fte["role"])
+    return sum_grid(row, col, fte["fte"].to_numpy(dtype="float64"), len(labels), len(roles))
+
+
+def sum_grid(row: np.ndarray, col: np.ndarray, values: np.ndarray, n_rows: int, n_cols: int) -> np.ndarray:
+    """`_sum_grid` on codes: ``Σ values`` into an ``n_rows × n_cols`` grid at (row, col),
+    in row order (pandas' compensated sums); a -1 row or column is left out. The
+    analysis gives steps 7-8 their grids this way, from step 6's codes
+    (`grid_codes`), so that neither decodes nor looks up a string."""
     keep = (row >= 0) & (col >= 0)
-    grid = np.zeros(len(labels) * len(roles))
+    grid = np.zeros(n_rows * n_cols)
     if keep.any():
-        sums = pd.Series(fte["fte"].to_numpy(dtype="float64")[keep], copy=False).groupby(
-            row[keep] * len(roles) + col[keep], sort=False).sum()
+        sums = pd.Series(values[keep], copy=False).groupby(row[keep] * n_cols + col[keep], sort=False).sum()
         grid[sums.index.to_numpy()] = sums.to_numpy()
-    return grid.reshape(len(labels), len(roles))
+    return grid.reshape(n_rows, n_cols)
 
 
-def area_fte(cfg, fte: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+def grid_codes(labels, uniques) -> np.ndarray:
+    """For each of `uniques` (the strings behind a code), its row among `labels`, -1 if
+    none, with one more -1 at the end for code -1."""
+    return np.append(positions(pd.Series(labels, dtype="str"), pd.Series(uniques, dtype="str")), -1)
+
+
+def area_fte(cfg, fte: pd.DataFrame | None, grid: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.Series,
+                                                                                     pd.Series]:
     """Step 7 — ``F[a,r]`` for every configured area × role (zeros included), ``F[a]``
-    and `active` (``F[a] >= active_min_fte``).  ``(unmapped)`` is not an area."""
+    and `active` (``F[a] >= active_min_fte``).  ``(unmapped)`` is not an area.
+    `grid` may give the sums by area (config order) and role already (`sum_grid`)."""
     ids = [a.id for a in cfg.areas]
     roles = list(cfg.settings.roles)
-    grid = _sum_grid(fte, "area", ids, roles)
+    if grid is None:
+        grid = _sum_grid(fte, "area", ids, roles)
     area_role = pd.DataFrame({"area": pd.array(np.repeat(np.array(ids, dtype=object), len(roles)), dtype="str"),
                               "role": pd.array(np.tile(np.array(roles, dtype=object), len(ids)), dtype="str"),
                               "fte": grid.ravel()})
@@ -128,12 +144,15 @@ def area_fte(cfg, fte: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Series
     return area_role, total, active
 
 
-def person_roles(cfg, fte: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+def person_roles(cfg, fte: pd.DataFrame | None, people: pd.DataFrame, grid: np.ndarray | None = None) -> pd.DataFrame:
     """Step 8 — ``share[p,r]``, the person's total ``fte`` and the inferred role (largest
     share; a tie goes to the declared role if it is among the tied, else to config order;
-    None for a person without FTE).  Adds fte, share_<role>, inferred_role to `people`."""
+    None for a person without FTE).  Adds fte, share_<role>, inferred_role to `people`.
+    `grid` may give the sums by person (`people` order) and role already (`sum_grid`)."""
     roles = list(cfg.settings.roles)
-    by_role = pd.DataFrame(_sum_grid(fte, "person", people.index, roles), index=people.index, columns=roles)
+    if grid is None:
+        grid = _sum_grid(fte, "person", people.index, roles)
+    by_role = pd.DataFrame(grid, index=people.index, columns=roles)
     total = by_role.sum(axis=1)
     shares = by_role.div(total.where(total > 0), axis=0).fillna(0.0)
     values = shares.to_numpy()
