@@ -10,7 +10,7 @@ import pytest
 from analysis_helpers import AS_OF, act, component, config, item, run
 
 from zonemap.analysis import changes
-from zonemap.coverage import OPENING_KINDS, bus_factor, explorations, first_rows
+from zonemap.coverage import OPENING_KINDS, bus_factor, curation_counts, explorations, first_rows
 
 PM = {"role": "product"}
 
@@ -263,3 +263,12 @@ def test_curation_finds_each_pair_whatever_order_the_item_codes_come_in():
     curated = curated_pairs(pair_item, pair_area, author, np.array([2, 9, 5]), np.array([3, 1, 1]),
                             np.array([0]), np.array([1]), np.array([False, False, False, True]))
     assert curated.tolist() == [True, True, False, True]
+
+
+def test_curation_counts_count_explorations_and_curated_ones_per_area():
+    expl = pd.DataFrame({"area": pd.array(["b", "a", "b", "b", "a", "c"], dtype="str"),
+                         "curated": [True, False, False, True, False, False]})
+    count, curated = curation_counts(expl)
+    assert count == {"b": 3, "a": 2, "c": 1} and curated == {"b": 2, "a": 0, "c": 0}
+    assert all(type(v) is int for v in [*count.values(), *curated.values()])
+    assert curation_counts(expl.iloc[:0]) == ({}, {})

@@ -167,18 +167,19 @@ def ordered_explorations(pairs: pd.DataFrame, curated: np.ndarray) -> pd.DataFra
 
 
 def curation_counts(expl: pd.DataFrame) -> tuple[dict[str, int], dict[str, int]]:
-    """Per area: how many explorations, and how many of them are curated (plain dicts:
-    a few thousand rows, where a grouped ``agg(["size", "sum"])`` costs ten times more)."""
-    count: dict[str, int] = {}
-    curated: dict[str, int] = {}
-    for area, cur in zip(expl["area"].tolist(), expl["curated"].tolist()):
-        count[area] = count.get(area, 0) + 1
-        curated[area] = curated.get(area, 0) + bool(cur)
-    return count, curated
+    """Per area: how many explorations, and how many of them are curated (plain dicts,
+    counted on the areas' codes: tens of thousands of rows on a big organisation)."""
+    codes, areas = pd.factorize(expl["area"])
+    keep = codes >= 0
+    counted = np.bincount(codes[keep], minlength=len(areas))
+    curated = np.bincount(codes[keep], weights=expl["curated"].to_numpy(dtype=bool)[keep], minlength=len(areas))
+    areas = areas.tolist()
+    return dict(zip(areas, counted.tolist())), dict(zip(areas, curated.astype("int64").tolist()))
 
 
 def _cell_dict(area_role: pd.DataFrame) -> dict[tuple[str, str], float]:
-    return dict(zip(zip(area_role["area"], area_role["role"]), area_role["fte"].astype(float)))
+    return dict(zip(zip(area_role["area"].tolist(), area_role["role"].tolist()),
+                    area_role["fte"].to_numpy(dtype="float64").tolist()))
 
 
 def find_gaps(cfg, totals: pd.Series, active: pd.Series, area_role: pd.DataFrame,
