@@ -7,6 +7,8 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from analysis_helpers import AS_OF, act, component, config, item, run
 
 from zonemap.analysis import changes
@@ -272,3 +274,17 @@ def test_curation_counts_count_explorations_and_curated_ones_per_area():
     assert count == {"b": 3, "a": 2, "c": 1} and curated == {"b": 2, "a": 0, "c": 0}
     assert all(type(v) is int for v in [*count.values(), *curated.values()])
     assert curation_counts(expl.iloc[:0]) == ({}, {})
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.text(alphabet="aAbZ_é中𝄞 -", min_size=0, max_size=4),
+                          st.text(alphabet="aAbZ_é中𝄞 -", min_size=0, max_size=4)), max_size=40, unique=True))
+def test_explorations_are_ordered_by_area_then_item_by_code_point(keys):
+    from zonemap.coverage import ordered_explorations
+
+    pairs = pd.DataFrame({"item": pd.array([i for _, i in keys], dtype="str"),
+                          "area": pd.array([a for a, _ in keys], dtype="str"),
+                          "author": pd.array(["x"] * len(keys), dtype="str"),
+                          "title": pd.array(["t"] * len(keys), dtype="str"), "url": pd.array(["u"] * len(keys), dtype="str")})
+    out = ordered_explorations(pairs, np.zeros(len(keys), dtype=bool))
+    assert list(zip(out["area"].tolist(), out["item"].tolist())) == sorted(keys)

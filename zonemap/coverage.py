@@ -159,10 +159,10 @@ def ordered_explorations(pairs: pd.DataFrame, curated: np.ndarray) -> pd.DataFra
     if pairs.empty:
         return pd.DataFrame({c: pd.Series(dtype=bool if c == "curated" else "str") for c in cols})
     out = pairs.assign(curated=curated)
-    keys = list(zip(out["area"].tolist(), out["item"].tolist()))
-    if any(not isinstance(x, str) for key in keys for x in key):  # a missing key: pandas places it last
+    if out["area"].isna().any() or out["item"].isna().any():  # a missing key: pandas places it last
         return out.sort_values(["area", "item"], ignore_index=True)[cols]
-    order = sorted(range(len(keys)), key=keys.__getitem__)
+    # codes in sorted order (Arrow sorts text by its UTF-8 bytes: by code point), then one stable lexsort
+    order = np.lexsort((pd.factorize(out["item"], sort=True)[0], pd.factorize(out["area"], sort=True)[0]))
     return out.take(order).reset_index(drop=True)[cols]
 
 
