@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from analysis_helpers import AS_OF, act, component, config, frames, item
 
 from zonemap.report import build_report, md, report_csv, report_markdown
@@ -219,3 +221,21 @@ def test_precomputed_item_shares_give_the_same_analysis():
     for name in ("weekly", "fte", "area_role", "areas", "gaps", "people", "explorations"):
         pd.testing.assert_frame_equal(getattr(plain, name), getattr(shared, name), check_like=True)
     assert plain.suggestions == shared.suggestions
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["ann", "Bob", "é", "zoe", "中"]), st.sampled_from(["a", "B", "c", "ü"]),
+                          st.sampled_from([0.5, 0.25, 1.0, 0.125, 2.0])), max_size=30, unique_by=lambda r: r[:2]))
+def test_top_people_and_person_areas_are_ranked_as_sort_values_ranks_them(rows):
+    from zonemap.report import _ranked, _runs
+
+    def ordered(runs):  # keys and entries in their order, as the JSON lists them
+        return [(key, list(entries.items())) for key, entries in runs.items()]
+
+    mapped = pd.DataFrame({"person": pd.array([p for p, _, _ in rows], dtype="str"),
+                           "area": pd.array([a for _, a, _ in rows], dtype="str"), "fte": [f for *_, f in rows]})
+    top, by_person = _ranked(mapped, top=2)
+    assert ordered(top) == ordered(_runs(mapped.sort_values(["area", "fte", "person"], ascending=[True, False, True])
+                                         .groupby("area", sort=False).head(2), "area", "person"))
+    assert ordered(by_person) == ordered(_runs(mapped.sort_values(["person", "fte", "area"],
+                                                                  ascending=[True, False, True]), "person", "area"))

@@ -51,16 +51,27 @@ def _runs(frame: pd.DataFrame, key: str, name: str) -> dict[str, dict[str, float
     return {keys[s]: dict(zip(names[s:e], values[s:e])) for s, e in zip(starts, ends)}
 
 
+def _ranked(mapped: pd.DataFrame, top: int = 5) -> tuple[dict, dict]:
+    """From person-area FTE: each area's `top` people (fte descending, then person id)
+    and each person's areas (fte descending, then area id), as `_runs`. The orders that
+    ``sort_values`` on the three columns gives, by stable lexsorts of sorted codes
+    (code point order) instead of its multi-column sort of Arrow strings."""
+    person, area = (pd.factorize(mapped[c], sort=True)[0] for c in ("person", "area"))
+    down = -mapped["fte"].to_numpy(dtype="float64")
+    order = np.lexsort((person, down, area))
+    first = np.ones(len(order), dtype=bool)  # the first row of each area's run
+    first[1:] = area[order][1:] != area[order][:-1]
+    rank = np.arange(len(order)) - np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+    return (_runs(mapped.take(order[rank < top]), "area", "person"),
+            _runs(mapped.take(np.lexsort((area, down, person))), "person", "area"))
+
+
 def report_dict(analysis: Analysis, change: dict | None = None) -> dict:
     """The report JSON of one analysis (`change` from `changes`, empty lists if None)."""
     cfg = analysis.cfg
     roles = list(cfg.settings.roles)
     fte_pa = analysis.fte_pa
-    mapped = fte_pa[(fte_pa["area"] != UNMAPPED) & (fte_pa["fte"] > 0)]
-    top = _runs(mapped.sort_values(["area", "fte", "person"], ascending=[True, False, True])
-                .groupby("area", sort=False).head(5), "area", "person")
-    by_person = _runs(mapped.sort_values(["person", "fte", "area"], ascending=[True, False, True]),
-                      "person", "area")
+    top, by_person = _ranked(fte_pa[(fte_pa["area"] != UNMAPPED) & (fte_pa["fte"] > 0)])
     gaps = _by_area(analysis.gaps, _gap_entry)
     tms = _by_area(analysis.taste_makers, lambda t: {"id": t["person"], "fte": _r(t["fte"]),
                                                      "present": bool(t["present"]),
