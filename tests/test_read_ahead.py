@@ -14,6 +14,7 @@ import pytest
 
 from zonemap import read_ahead, store_read
 from zonemap.config import load_config, resolve_store_url
+from zonemap.frames import ANALYSIS_ITEM_COLUMNS, ITEM_COLUMNS
 from zonemap.locate import epoch_bounds, report_bounds
 from zonemap.reporting import report_json
 from zonemap.store import Store
@@ -76,20 +77,25 @@ def test_a_config_it_cannot_follow_means_no_read_ahead(write_config, text):
     assert not store_read._ahead
 
 
-def test_the_store_takes_the_read_begun_ahead_only_for_the_same_file_and_window(org, tmp_path):
+def test_the_store_takes_the_read_begun_ahead_only_for_the_same_file_window_and_columns(org, tmp_path):
     assert read_ahead.start(["--config", str(org), "report"], {})
     cfg = load_config(org)
     store = Store(resolve_store_url(cfg, None))
     ahead = next(iter(store_read._ahead.values()))
-    other = store.start_loading(*report_bounds(cfg.settings.as_of, 9))  # another window: read afresh
-    assert other is not ahead and store_read._ahead
-    taken = store.start_loading(*report_bounds(cfg.settings.as_of, cfg.settings.window_weeks))
+    window = report_bounds(cfg.settings.as_of, cfg.settings.window_weeks)
+    other = store.start_loading(*report_bounds(cfg.settings.as_of, 9), item_columns=ANALYSIS_ITEM_COLUMNS)
+    assert other is not ahead and store_read._ahead  # another window: read afresh
+    everything = store.start_loading(*window)  # every item column (the dashboard's read): afresh
+    assert everything is not ahead and store_read._ahead
+    taken = store.start_loading(*window, item_columns=ANALYSIS_ITEM_COLUMNS)  # what a report asks for
     assert taken is ahead and not store_read._ahead
-    got, fresh = taken.frames(), other.frames()
+    got, fresh, full = taken.frames(), other.frames(), everything.frames()
     assert len(got.activities) == 5 and len(fresh.activities) == 5
-    expected = store.load_frames(*report_bounds(cfg.settings.as_of, cfg.settings.window_weeks))
+    assert list(got.items.columns) == ANALYSIS_ITEM_COLUMNS and list(full.items.columns) == ITEM_COLUMNS
+    expected = store.load_frames(*window, item_columns=ANALYSIS_ITEM_COLUMNS)
     for name in ("items", "activities", "identities", "components"):
         pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name))
+    pd.testing.assert_frame_equal(got.items, full.items[ANALYSIS_ITEM_COLUMNS])
     store.close()
 
 

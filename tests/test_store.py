@@ -331,3 +331,32 @@ def test_a_writer_closing_during_an_arrow_read_does_not_checkpoint_under_it(tmp_
     writer.close()  # the process's last stdlib-SQLite connection closes mid-read
     assert wal.exists() and wal.stat().st_size > 0
     assert len(pending.frames().activities) == 49
+
+
+@pytest.mark.parametrize("reader", ["arrow", "cursor"])
+def test_a_report_reads_only_the_item_columns_the_analysis_uses_and_reports_the_same(store, monkeypatch, reader,
+                                                                                     tmp_path):
+    """A report's read leaves out the item columns no analysis step reads (source, state,
+    times); the report built from it is the report built from every column."""
+    from zonemap import sample, store_read
+    from zonemap.config import load_config
+    from zonemap.frames import ANALYSIS_ITEM_COLUMNS, ITEM_COLUMNS
+    from zonemap.locate import report_bounds
+    from zonemap.report import build_report
+
+    from connectors.records import read_records
+
+    sample.generate(tmp_path, people=30, areas=12, activities=4000, weeks=20, seed=11)
+    cfg = load_config(tmp_path / sample.CONFIG_NAME)
+    store.upsert(read_records(tmp_path / sample.RECORDS_NAME))
+    if reader == "cursor":
+        monkeypatch.setattr(store_read, "_adbc", None)
+    window = report_bounds(cfg.settings.as_of, 8)
+    narrow = store.load_frames(*window, item_columns=ANALYSIS_ITEM_COLUMNS)
+    full = store.load_frames(*window)
+    assert list(narrow.items.columns) == ANALYSIS_ITEM_COLUMNS and list(full.items.columns) == ITEM_COLUMNS
+    assert {"source", "state", "created_at", "updated_at"}.isdisjoint(narrow.items.columns)
+    pd.testing.assert_frame_equal(narrow.items, full.items[ANALYSIS_ITEM_COLUMNS])
+    report = build_report(cfg, narrow, cfg.settings.as_of, 8)
+    assert report == build_report(cfg, full, cfg.settings.as_of, 8)
+    assert report["summary"]["gap_count"] > 0 and report["changes"]["opened"] + report["changes"]["closed"]

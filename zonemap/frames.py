@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Iterable
 ITEM_COLUMNS = ["id", "source", "kind", "title", "url", "repo", "project", "labels",
                 "components", "epic", "issue_type", "paths", "draft", "state",
                 "created_at", "updated_at"]
+# the item columns the analysis and the report read: a report loads only these (the
+# dashboard shows an item's state too, and the data view its source and times)
+ANALYSIS_ITEM_COLUMNS = [c for c in ITEM_COLUMNS if c not in ("source", "state", "created_at", "updated_at")]
 ACTIVITY_COLUMNS = ["id", "item", "kind", "actor", "at"]
 IDENTITY_COLUMNS = ["id", "name", "email"]
 COMPONENT_COLUMNS = ["id", "project", "name", "lead"]
@@ -31,7 +34,7 @@ def _frame(rows: list[dict], columns: list[str], times: tuple[str, ...] = ()) ->
 
 @dataclass
 class Frames:
-    items: pd.DataFrame
+    items: pd.DataFrame  # ITEM_COLUMNS (a report's read: ANALYSIS_ITEM_COLUMNS)
     activities: pd.DataFrame
     identities: pd.DataFrame
     components: pd.DataFrame

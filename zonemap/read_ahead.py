@@ -118,9 +118,10 @@ def start_request(request: ReportRequest | None) -> bool:
         target = report_window(request) if request is not None else None
         if target is None:
             return False
+        from .frames import ANALYSIS_ITEM_COLUMNS
         from .store_read import read_ahead
 
-        read_ahead(*target)
+        read_ahead(*target, tuple(ANALYSIS_ITEM_COLUMNS))  # what `reporting.compute_report` asks for
         return True
     except Exception:
         return False

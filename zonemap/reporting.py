@@ -6,6 +6,7 @@ import json
 from datetime import date
 
 from .config import Config
+from .frames import ANALYSIS_ITEM_COLUMNS
 from .locate import report_bounds, today_utc
 from .store import Store
 
@@ -20,7 +21,8 @@ def as_of_date(cfg: Config, given: str | None) -> date:
 
 def compute_report(cfg: Config, store: Store, as_of: date, window_weeks: int | None = None) -> dict:
     window = window_weeks or cfg.settings.window_weeks
-    pending = store.start_loading(*report_bounds(as_of, window))  # SQLite works on other threads...
+    # SQLite works on other threads (reading only the item columns the analysis uses)...
+    pending = store.start_loading(*report_bounds(as_of, window), item_columns=ANALYSIS_ITEM_COLUMNS)
     from .report import build_report  # ...while pandas and the analysis are imported
 
     return build_report(cfg, pending.frames(), as_of, window)

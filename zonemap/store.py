@@ -18,7 +18,7 @@ import sqlite3
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from .locate import as_url, epoch_bounds, sqlite_file
 
@@ -254,22 +254,28 @@ class Store:
                 ~sa.activities.c.item.in_(sa.select(sa.items.c.id)))
             return conn.execute(q).scalar() or 0
 
-    def load_frames(self, start: datetime | None = None, end: datetime | None = None) -> Frames:
+    def load_frames(self, start: datetime | None = None, end: datetime | None = None,
+                    item_columns: Sequence[str] | None = None) -> Frames:
         """Activities with ``start <= at < end`` (filtered in SQL on the time index), the
         items they touch (every item when neither bound is given), and all identities and
-        components. See `store_read` for how it is kept fast."""
-        return self.start_loading(start, end).frames()
+        components. `item_columns` may name fewer item columns to read (`ITEM_COLUMNS`
+        order is kept; a report reads `frames.ANALYSIS_ITEM_COLUMNS`). See `store_read`
+        for how it is kept fast."""
+        return self.start_loading(start, end, item_columns).frames()
 
-    def start_loading(self, start: datetime | None = None, end: datetime | None = None) -> PendingRead:
+    def start_loading(self, start: datetime | None = None, end: datetime | None = None,
+                      item_columns: Sequence[str] | None = None) -> PendingRead:
         """`load_frames`, begun: the store is read on other threads while the caller goes
         on; the returned object's ``frames()`` waits for the result."""
+        from .frames import ITEM_COLUMNS
         from .store_read import PendingRead, take_read_ahead
 
         bounds = epoch_bounds(start, end)
-        ahead = take_read_ahead(self.sqlite_path, bounds, lambda: self.engine)  # begun by the console script
+        columns = tuple(ITEM_COLUMNS if item_columns is None else item_columns)
+        ahead = take_read_ahead(self.sqlite_path, bounds, columns, lambda: self.engine)  # begun by the console script
         if ahead is not None:
             return ahead
-        return PendingRead(lambda: self.engine, self.sqlite_path, bounds)
+        return PendingRead(lambda: self.engine, self.sqlite_path, bounds, columns)
 
     def iter_records(self) -> Iterator[dict]:
         """Every stored record as a JSONL dict: identities, components, items, activities."""

@@ -76,18 +76,20 @@ ITEM_AT_INDEX = "ix_activities_item_at"
 ITEM_AT_RATIO = 8
 
 
-def _queries(bounded: bool, item_at_index: bool = False) -> dict[str, tuple[str, list[str], bool]]:
+def _queries(bounded: bool, item_at_index: bool = False,
+             item_columns: tuple[str, ...] = tuple(ITEM_COLUMNS)) -> dict[str, tuple[str, list[str], bool]]:
     where = " WHERE at >= ? AND at < ?" if bounded else ""
+    scalars = [c for c in _ITEM_SCALARS if c in item_columns]  # the list columns are always read
     if bounded and item_at_index:
         source = (f"(SELECT item FROM activities INDEXED BY {ITEM_AT_INDEX}{where} GROUP BY item) AS w "
                   f"CROSS JOIN items ON items.id = w.item")
-        item_sql = _select("items", _ITEM_SCALARS).replace(" FROM items", f", {_LISTS} FROM {source}", 1)
+        item_sql = _select("items", scalars).replace(" FROM items", f", {_LISTS} FROM {source}", 1)
     else:
         item_where = f" WHERE id IN (SELECT item FROM activities{where})" if bounded else ""
-        item_sql = _select("items", _ITEM_SCALARS, item_where).replace(" FROM items", f", {_LISTS} FROM items", 1)
+        item_sql = _select("items", scalars, item_where).replace(" FROM items", f", {_LISTS} FROM items", 1)
     return {
         "activities": (_select("activities", ACTIVITY_COLUMNS, where), ACTIVITY_COLUMNS, bounded),
-        "items": (item_sql, [*_ITEM_SCALARS, *LIST_COLUMNS], bounded),
+        "items": (item_sql, [*scalars, *LIST_COLUMNS], bounded),
         "identities": (_select("identities", IDENTITY_COLUMNS), IDENTITY_COLUMNS, False),
         "components": (_select("components", COMPONENT_COLUMNS), COMPONENT_COLUMNS, False),
     }
@@ -155,7 +157,7 @@ def _finish_arrow(table: pa.Table) -> pa.Table:
         if pa.types.is_string(col.type):  # pandas keeps its text as large_string: cast here, not on the main thread
             col = col.cast(pa.large_string())
         columns[name] = col
-    order = ITEM_COLUMNS if "paths" in table.column_names else list(columns)
+    order = [c for c in ITEM_COLUMNS if c in columns] if "paths" in table.column_names else list(columns)
     return pa.Table.from_arrays([columns[name] for name in order], names=order)
 
 
@@ -186,12 +188,13 @@ class PendingRead:
     `frames()` waits for them and builds the frames (through the stdlib cursor when ADBC
     is missing or cannot open the store)."""
 
-    def __init__(self, engine: Callable[[], object] | None, sqlite_path: Path | None, bounds: tuple[int, int] | None):
-        self._engine, self._bounds = engine, bounds
+    def __init__(self, engine: Callable[[], object] | None, sqlite_path: Path | None, bounds: tuple[int, int] | None,
+                 item_columns: tuple[str, ...] = tuple(ITEM_COLUMNS)):
+        self._engine, self._bounds, self._item_columns = engine, bounds, item_columns
         self._pool = self._futures = None
         reading = _adbc is not None and sqlite_path is not None and sqlite_path.exists()
         self._guard = _read_guard(sqlite_path) if reading else None
-        self._queries = _queries(bounds is not None, _use_item_at_index(self._guard, bounds))
+        self._queries = _queries(bounds is not None, _use_item_at_index(self._guard, bounds), item_columns)
         if reading:
             self._pool = ThreadPoolExecutor(max_workers=len(self._queries) + 1)
             self._futures = {name: self._pool.submit(_fetch, sqlite_path, sql, bounds if bounded else None)
@@ -214,24 +217,25 @@ class PendingRead:
                 if self._guard is not None:
                     self._guard.close()
         with self._engine().connect() as conn:
-            return _finish(_read_cursor(conn.connection.driver_connection, self._bounds))
+            return _finish(_read_cursor(conn.connection.driver_connection, self._bounds, self._item_columns))
 
 
 # Reads begun by the console script before the CLI's imports (`zonemap.read_ahead`),
-# by (file, bounds): `Store.start_loading` takes one that asks for exactly the same.
-_ahead: dict[tuple[Path, tuple[int, int] | None], PendingRead] = {}
+# by (file, bounds, item columns): `Store.start_loading` takes one that asks for exactly the same.
+_ahead: dict[tuple[Path, tuple[int, int] | None, tuple[str, ...]], PendingRead] = {}
 
 
-def read_ahead(sqlite_path: Path, bounds: tuple[int, int] | None) -> None:
+def read_ahead(sqlite_path: Path, bounds: tuple[int, int] | None, item_columns: tuple[str, ...]) -> None:
     """Begin reading a window before any store is opened; see `take_read_ahead`."""
-    _ahead[(sqlite_path, bounds)] = PendingRead(None, sqlite_path, bounds)  # no engine until taken
+    # no engine until taken
+    _ahead[(sqlite_path, bounds, item_columns)] = PendingRead(None, sqlite_path, bounds, item_columns)
 
 
-def take_read_ahead(sqlite_path: Path | None, bounds: tuple[int, int] | None,
+def take_read_ahead(sqlite_path: Path | None, bounds: tuple[int, int] | None, item_columns: tuple[str, ...],
                     engine: Callable[[], object]) -> PendingRead | None:
-    """The read begun ahead for this very file and bounds, if any (taken once), with the
-    taking store's `engine` for the stdlib fallback."""
-    pending = _ahead.pop((sqlite_path, bounds), None) if sqlite_path is not None else None
+    """The read begun ahead for this very file, bounds and item columns, if any (taken
+    once), with the taking store's `engine` for the stdlib fallback."""
+    pending = _ahead.pop((sqlite_path, bounds, item_columns), None) if sqlite_path is not None else None
     if pending is not None:
         pending._engine = engine
     return pending
@@ -285,10 +289,11 @@ def _use_item_at_index(dbapi_conn, bounds: tuple[int, int] | None) -> bool:
     return covered > 0 and last + 1 - first <= ITEM_AT_RATIO * covered
 
 
-def _read_cursor(dbapi_conn, bounds: tuple[int, int] | None) -> dict[str, pd.DataFrame]:
+def _read_cursor(dbapi_conn, bounds: tuple[int, int] | None,
+                 item_columns: tuple[str, ...] = tuple(ITEM_COLUMNS)) -> dict[str, pd.DataFrame]:
     cur = dbapi_conn.cursor()
     try:
-        queries = _queries(bounds is not None, _use_item_at_index(dbapi_conn, bounds))
+        queries = _queries(bounds is not None, _use_item_at_index(dbapi_conn, bounds), item_columns)
         return {name: _from_rows(cur.execute(sql, bounds if bounded else ()).fetchall(), columns)
                 for name, (sql, columns, bounded) in queries.items()}
     finally:
@@ -312,7 +317,7 @@ def _finish_frame(frame: pd.DataFrame) -> pd.DataFrame:
     if "paths" in frame.columns:
         for col in LIST_COLUMNS:
             frame[col] = pd.Series(pd.arrays.ArrowExtensionArray(_parse_list_column(frame[col])), index=frame.index)
-        frame = frame[ITEM_COLUMNS]
+        frame = frame[[c for c in ITEM_COLUMNS if c in frame.columns]]
         frame["draft"] = frame["draft"].fillna(0).astype(bool)
     return frame
 
@@ -390,7 +395,8 @@ def _json_lists(text: pa.Array) -> pa.Array:
     return table.column("v").combine_chunks()
 
 
-def read_window(engine: Callable[[], object], sqlite_path: Path | None, bounds: tuple[int, int] | None) -> Frames:
+def read_window(engine: Callable[[], object], sqlite_path: Path | None, bounds: tuple[int, int] | None,
+                item_columns: tuple[str, ...] = tuple(ITEM_COLUMNS)) -> Frames:
     """The frames of ``lo <= at < hi`` (``bounds``), or of everything when it is None.
     `engine` gives the store's SQLAlchemy engine; it is called only when ADBC cannot read."""
-    return PendingRead(engine, sqlite_path, bounds).frames()
+    return PendingRead(engine, sqlite_path, bounds, item_columns).frames()
