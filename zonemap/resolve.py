@@ -194,10 +194,10 @@ def _by_components(cfg, records: pd.DataFrame, actors: list[str], exclude: re.Pa
         if owner_of.setdefault(ident, n) != n:
             return None  # one identity under two people
     github_by_lower = {n.lower(): n for n in nodes if n.startswith("github:")}
-    has_email = {i: e for i, e in zip(record_ids, emails)}
+    email_of = dict(zip(record_ids, emails))  # the last record of an id, as the union-find reads it
     link_from, link_to, hubs = [], [], {}
-    for node in [n for n in nodes if n.startswith("email:") or isinstance(has_email.get(n), str)]:
-        key = email_key(node, has_email.get(node))
+    for node in [n for n in nodes if n.startswith("email:") or isinstance(email_of.get(n), str)]:
+        key = email_key(node, email_of.get(node))
         if key is None:
             continue
         if key.startswith("github:"):
