@@ -66,6 +66,19 @@ def email_key(identity_id: str, email: str | None) -> str | None:
     return "email:" + address
 
 
+def _email_link(ident: str, email, github_by_lower: dict[str, str], exclude: re.Pattern | None) -> str | None:
+    """The node an identity joins by its address: ``key:<address>``, or for a GitHub
+    noreply address the identity ``github:login`` (as some known GitHub identity spells
+    it, ignoring case); None without an address or when that login is excluded."""
+    key = email_key(ident, email)
+    if key is None:
+        return None
+    if not key.startswith("github:"):
+        return "key:" + key
+    key = github_by_lower.get(key.lower(), key)
+    return None if exclude is not None and exclude.match(key) else key
+
+
 def _is_noreply(ident: str) -> bool:
     return ident.startswith("email:") and bool(_NOREPLY.match(ident[6:].strip().lower()))
 
@@ -197,21 +210,17 @@ def _by_components(cfg, records: pd.DataFrame, actors: list[str], exclude: re.Pa
     email_of = dict(zip(record_ids, emails))  # the last record of an id, as the union-find reads it
     link_from, link_to, hubs = [], [], {}
     for node in [n for n in nodes if n.startswith("email:") or isinstance(email_of.get(n), str)]:
-        key = email_key(node, email_of.get(node))
-        if key is None:
+        target = _email_link(node, email_of.get(node), github_by_lower, exclude)
+        if target is None:
             continue
-        if key.startswith("github:"):
-            key = github_by_lower.get(key.lower(), key)
-            if exclude is not None and exclude.match(key):
-                continue
-            if key not in index:
-                index[key] = len(nodes)
-                nodes.append(key)
-            link_from.append(index[node])
-            link_to.append(index[key])
-        else:
-            link_from.append(index[node])
-            link_to.append(-1 - hubs.setdefault(key, len(hubs)))  # email hubs go after the people
+        link_from.append(index[node])
+        if target.startswith("key:"):
+            link_to.append(-1 - hubs.setdefault(target, len(hubs)))  # email hubs go after the people
+        else:  # a GitHub identity, perhaps one nobody saw yet
+            if target not in index:
+                index[target] = len(nodes)
+                nodes.append(target)
+            link_to.append(index[target])
     n_nodes, n_people = len(nodes), len(person_ids)
     to = np.asarray(link_to, dtype="int64")
     ends = (np.concatenate([[index[i] for i, _ in owned], link_from]).astype("int64"),
@@ -285,16 +294,9 @@ def _by_union(cfg, records: pd.DataFrame, actors: list[str], exclude: re.Pattern
     for ident in sorted(uf.parent):
         if ident.startswith("person:"):
             continue
-        key = email_key(ident, emails.get(ident))
-        if key is None:
-            continue
-        if key.startswith("github:"):
-            key = github_by_lower.get(key.lower(), key)
-            if exclude is not None and exclude.match(key):
-                continue
-            uf.union(ident, key)
-        else:
-            uf.union(ident, "key:" + key)
+        target = _email_link(ident, emails.get(ident), github_by_lower, exclude)
+        if target is not None:
+            uf.union(ident, target)
 
     members: dict[str, list[str]] = {}
     for ident in uf.parent:
