@@ -158,3 +158,20 @@ def test_step_7_and_8_grids_from_codes_are_the_grids_from_strings():
     assert np.array_equal(by_person, _sum_grid(fte, "person", rows, config_roles))
     assert by_area[2].sum() == 0 and by_area[:, 2].sum() == 0  # "quiet" and "product": nothing to sum
     assert by_area.sum() == pytest.approx(values[(a > 0) & (r < 2)].sum())  # unmapped and ops left out
+
+
+def test_weekly_fte_leaves_out_activities_without_a_person():
+    """In a span computed with one window's people, an actor only other weeks know has no
+    person code (-1): its activities add to nobody, not to the last person's code."""
+    import numpy as np
+
+    from zonemap.fte import weekly_fte
+    from zonemap.vectors import by_key
+
+    split = by_key(np.array([0]), 1, {"a": np.array([0]), "area_share": np.array([1.0]), "r": np.array([0]),
+                                      "role_share": np.array([1.0])})
+    acts = {"p": np.array([0, -1]), "week": np.array([0, 0]), "pair": np.array([0, 0]), "weight": np.array([1.0, 1.0])}
+    out = weekly_fte(config(), acts, split, {"p": 1, "week": 1, "a": 1, "r": 1})
+    assert out["p"].tolist() == [0] and out["fte"].tolist() == [1.0]
+    nobody = weekly_fte(config(), {k: v[1:] for k, v in acts.items()}, split, {"p": 0, "week": 1, "a": 1, "r": 1})
+    assert len(nobody["fte"]) == 0  # and no division by a person count of 0

@@ -70,7 +70,9 @@ def weekly_fte(cfg, acts: dict, split: dict, sizes: dict) -> dict:
     p, week, pair, weight = acts["p"], acts["week"], acts["pair"], acts["weight"]
     person_week = (p + 1) * n["week"] + week  # a dense key (person -1 included), summed by counting
     total = np.bincount(person_week, weights=weight, minlength=(n["p"] + 1) * n["week"])[person_week]
-    ok = total > TOL
+    # a row without a person (in a span computed with one window's people, an actor only
+    # other weeks know) adds to nobody: `_group_sum` has no code for it
+    ok = (total > TOL) & (p >= 0)
     p, week, pair, weight, total = p[ok], week[ok], pair[ok], weight[ok], total[ok]
     full = float(cfg.settings.full_week_weight)
     c = np.minimum(1.0, total / full) if full > 0 else 1.0
