@@ -100,6 +100,13 @@ def test_people_view_calls_out_title_mismatches(demo):
     assert any(c.value.startswith("1 person with activity is not declared") for c in at.caption)
 
 
+def test_people_view_counts_one_mismatch_in_the_singular(demo):
+    at = demo("people", team="Platform")  # Eva Baker's team: she is its one mismatch
+    assert set(frame_of(at, "declared")["person"]) == {"Eva Baker"}
+    assert any(w.value.startswith("1 of ") and " people spends most of their time" in w.value for w in at.warning)
+    assert any(" people spend most" in w.value for w in demo("people").warning)  # three of them: plural
+
+
 def test_people_drill_down_follows_the_url(demo):
     at = demo("people", person="marco-bianchi")
     assert at.selectbox(key="w_person").value == "marco-bianchi"

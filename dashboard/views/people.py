@@ -20,7 +20,8 @@ def mismatches(ctx: ui.Ctx, people: pd.DataFrame) -> None:
     if off.empty:
         st.success("Everyone's observed role matches their declared one.", icon=":material/check_circle:")
     else:
-        st.warning(f"{len(off)} of {len(known)} people spend most of their time outside their declared role.",
+        verb = "spends" if len(off) == 1 else "spend"
+        st.warning(f"{len(off)} of {len(known)} people {verb} most of their time outside their declared role.",
                    icon=":material/compare_arrows:")
         table = pd.DataFrame({
             "person": [ctx.person_names().get(p, p) for p in off.index],
