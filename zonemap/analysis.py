@@ -199,11 +199,11 @@ def _analyze(cfg, frames, as_of: date, window_weeks: int | None, prep: Prepared 
     sizes = {"p": len(persons), "a": len(prep.areas), "r": len(prep.roles)}
     by_week = prep.weekly(cfg, resolved, end, window, sel, week)                  # step 5 (3-4: prepare)
     codes = time_average(by_week, window, float(cfg.settings.half_life_weeks), sizes)     # step 6
-    roles, col = list(cfg.settings.roles), grid_codes(cfg.settings.roles, prep.roles)[codes["r"]]
+    n_roles, col = len(cfg.settings.roles), grid_codes(cfg.settings.roles, prep.roles)[codes["r"]]
     area_role, totals, active = area_fte(cfg, None, sum_grid(                               # step 7
-        grid_codes([a.id for a in cfg.areas], prep.areas)[codes["a"]], col, codes["fte"], len(cfg.areas), len(roles)))
+        grid_codes([a.id for a in cfg.areas], prep.areas)[codes["a"]], col, codes["fte"], len(cfg.areas), n_roles))
     people = person_roles(cfg, None, people, sum_grid(                                     # step 8
-        grid_codes(people.index, persons)[codes["p"]], col, codes["fte"], len(people), len(roles)))
+        grid_codes(people.index, persons)[codes["p"]], col, codes["fte"], len(people), n_roles))
     acted = np.zeros(len(persons), dtype=bool)
     acted[p] = True
     people = people[people["declared"].to_numpy() | isin(people.index, persons[acted])]

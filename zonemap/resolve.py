@@ -202,10 +202,6 @@ def _by_components(cfg, records: pd.DataFrame, actors: list[str], exclude: re.Pa
             n.startswith(("person:", "key:")) for n in nodes):
         return None
     index = {n: k for k, n in enumerate(nodes)}
-    owner_of: dict[str, int] = {}
-    for ident, n in owned:
-        if owner_of.setdefault(ident, n) != n:
-            return None  # one identity under two people
     github_by_lower = {n.lower(): n for n in nodes if n.startswith("github:")}
     email_of = dict(zip(record_ids, emails))  # the last record of an id, as the union-find reads it
     link_from, link_to, hubs = [], [], {}
@@ -231,7 +227,7 @@ def _by_components(cfg, records: pd.DataFrame, actors: list[str], exclude: re.Pa
         return None
     anchors = label[n_nodes:n_nodes + n_people]
     if len(np.unique(anchors)) < n_people:
-        return None  # two declared people in one component: some link was refused
+        return None  # two declared people in one component (an identity or an address they share)
     owner = np.full(n_nodes + n_people + len(hubs), -1, dtype="int64")
     owner[anchors] = np.arange(n_people)
     node_owner = owner[label[:n_nodes]]

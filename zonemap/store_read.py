@@ -345,10 +345,10 @@ def _parse_list_column(text: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array
     import pyarrow.compute as pc
 
     if not isinstance(text, (pa.Array, pa.ChunkedArray)):
-        text = pa.array(text, type=pa.large_string(), from_pandas=True)
+        text = pa.array(text, type=pa.string(), from_pandas=True)
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
-    text = text.cast(pa.string())
+    text = text.cast(pa.string())  # the split's values: string, as the JSON reader's
     plain = pc.match_substring_regex(text, _PLAIN_LIST)
     body = pc.utf8_slice_codeunits(text, 2, -2)  # '["a","b"]' -> 'a","b'
     body = pc.if_else(pc.match_substring_regex(text, _EMPTY_LIST), pa.nulls(1, body.type)[0], body)
