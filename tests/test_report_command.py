@@ -91,7 +91,12 @@ def test_a_plain_report_runs_without_the_cycle_collector_and_the_cli_with_it(org
     (["--window", "two"], 2, "--window"),
     (["--as-of", "yesterday"], 2, "not a date"),
     (["--format", "pdf"], 2, "--format"),
-    (["--out", "{tmp}/no/such/folder/r.json"], 1, "cannot write"),
+    (["--window", "521"], 2, "--window"),
+    (["--as-of", "3000-01-01"], 2, "not a date from 1970-01-01 to 2200-12-31"),
+    (["--out", "{tmp}/no/such/folder/r.json"], 2, "no/such/folder does not exist; create it"),
+    (["--out", "{tmp}/zones.toml"], 2, "that is the config in use"),
+    (["--out", "{tmp}/data/z.db-wal"], 2, "that is the store in use"),
+    (["--out", "{tmp}/data"], 2, "is a folder"),
 ])
 def test_what_the_cli_would_refuse_is_refused_by_the_cli(org, tmp_path, options, status, says):
     options = [o.replace("{tmp}", str(tmp_path)) for o in options]
@@ -101,6 +106,7 @@ def test_what_the_cli_would_refuse_is_refused_by_the_cli(org, tmp_path, options,
     assert says in fast.stderr and "Traceback" not in fast.stderr
     assert fast.stderr == plain.stderr.replace("zonemap.cli", "zonemap")  # the usage line names the program
     assert fast.stdout == ""
+    assert len(fast.stderr.splitlines()) == 1  # one line, usage errors too
 
 
 def test_a_config_problem_is_reported_by_the_cli(org, tmp_path):

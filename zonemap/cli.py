@@ -106,7 +106,9 @@ def handled(fn):
 
 def _die(exc: object, code: int) -> None:
     if CTX and CTX.debug and isinstance(exc, BaseException):
-        raise exc
+        import traceback
+
+        traceback.print_exception(exc)  # the traceback --debug asks for, and still the exit status
     err.print(f"error: {exc}", markup=False)
     raise typer.Exit(code)
 
@@ -135,17 +137,45 @@ def _config(required: bool = True) -> Config | None:
     return load_config(ctx.config)
 
 
-def _store(cfg: Config | None) -> Store:
-    return Store(resolve_store_url(cfg, _ctx().db))
+def _store(cfg: Config | None, must_exist: bool = False) -> Store:
+    """The store the config and --db name. `must_exist`: for commands that only read it,
+    a SQLite file that is not there is a mistyped path, not a new store to create."""
+    url = resolve_store_url(cfg, _ctx().db)
+    if must_exist:
+        path = _sqlite_path(url)
+        if path is not None and not path.exists():
+            raise UsageProblem(f"store {path} does not exist; import records first (`zonemap import FILE` or "
+                               f"`zonemap sync`), or point --db / [store] url at an existing store")
+    return Store(url)
+
+
+def _sqlite_path(url: str) -> Path | None:
+    from .locate import sqlite_file
+
+    return sqlite_file(url)
+
+
+def _check_target(target: Path, cfg: Config | None, option: str) -> None:
+    """Refuse to write over the config or the store in use, into a folder, or into a
+    folder that does not exist (`outputs.target_problem`)."""
+    from .outputs import protected_files, target_problem
+
+    config = cfg.path if cfg is not None else (_ctx().config if _ctx().config.exists() else None)
+    problem = target_problem(target, protected_files(config, _sqlite_path(resolve_store_url(cfg, _ctx().db))), option)
+    if problem:
+        raise UsageProblem(problem)
 
 
 def _as_of(cfg: Config, given: Optional[str]) -> date:
     from .reporting import as_of_date
 
+    from .reporting import FIRST_AS_OF, LAST_AS_OF
+
     try:
         return as_of_date(cfg, given)
     except ValueError:
-        raise UsageProblem(f"--as-of {given!r}: not a date; use YYYY-MM-DD") from None
+        raise UsageProblem(f"--as-of {given!r}: not a date from {FIRST_AS_OF} to {LAST_AS_OF}; "
+                           f"use YYYY-MM-DD") from None
 
 
 # -- import / export ----------------------------------------------------------------------
@@ -159,6 +189,8 @@ def import_cmd(
     """Load records (JSONL, optionally .gz) into the store."""
     if not file.exists():
         raise UsageProblem(f"{file}: no such file")
+    if file.is_dir():
+        raise UsageProblem(f"{file}: is a folder; give a records file (.jsonl or .jsonl.gz)")
     cfg = _config(required=False)
     store = _store(cfg)
     stats = ReadStats()
@@ -166,6 +198,9 @@ def import_cmd(
 
     with counting("importing", enabled=err.is_terminal, console=err.console) as tick:
         counts = store.upsert(tick(read_records(file, strict=strict, stats=stats)))
+    if not counts and stats.bad:  # not a records file at all (a config, a CSV): say so, and fail
+        raise UsageProblem(f"{file}: no valid record in it ({stats.bad} bad line(s); first: {stats.bad_lines[0]}); "
+                           f"give a records file (docs/records.md)")
     out.print(f"imported {describe_counts(counts) or 'nothing'} from {file} into {store.url}", markup=False)
     if stats.bad:
         err.print(f"warning: skipped {stats.bad} bad line(s); first: {stats.bad_lines[0]} "
@@ -188,7 +223,8 @@ def import_cmd(
 def export_cmd(file: Path = typer.Argument(..., help="where to write the records (.jsonl or .jsonl.gz)")) -> None:
     """Write the store back out as records."""
     cfg = _config(required=False)
-    store = _store(cfg)
+    _check_target(file, cfg, "export")
+    store = _store(cfg, must_exist=True)
     try:
         n = write_records(file, store.iter_records())
     except OSError as exc:
@@ -208,25 +244,35 @@ class ReportFormat(str, Enum):
 @handled
 def report_cmd(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="report date YYYY-MM-DD [default: [settings] as_of, else today UTC]"),
-    window: Optional[int] = typer.Option(None, "--window", min=1, help="averaging window in weeks [default: config]"),
+    window: Optional[int] = typer.Option(None, "--window", min=1, max=520,
+                                         help="averaging window in weeks, 1-520 [default: config]"),
     fmt: ReportFormat = typer.Option(ReportFormat.json, "--format", help="json, md (weekly digest) or csv (areas)"),
     out_file: Optional[Path] = typer.Option(None, "--out", help="write to this file instead of standard output"),
 ) -> None:
     """The coverage report: gaps, people, suggestions, changes since last week."""
+    from .outputs import OutputGone, emit, write_text
     from .reporting import compute_report, render_report
 
     cfg = _config()
-    store = _store(cfg)
-    report = compute_report(cfg, store, _as_of(cfg, as_of), window)
+    if out_file:
+        _check_target(out_file, cfg, "--out")
+    day = _as_of(cfg, as_of)
+    store = _store(cfg, must_exist=True)
+    report = compute_report(cfg, store, day, window)
     text = render_report(report, fmt.value)
     if out_file:
         try:
-            out_file.write_text(text, encoding="utf-8")
+            write_text(out_file, text)
         except OSError as exc:
             raise Failure(f"{out_file}: cannot write: {exc.strerror}") from None
         err.print(f"wrote {out_file}", markup=False)
     else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        try:
+            emit(text)
+        except OutputGone:  # `zonemap report | head`: the reader has what it wanted
+            raise typer.Exit(1)
+        except OSError as exc:
+            raise Failure(f"standard output: cannot write: {exc.strerror}") from None
     global _FAST_EXIT
     _FAST_EXIT = True
 
@@ -239,10 +285,10 @@ def check_cmd(online: bool = typer.Option(False, "--online", help="also check th
     """Validate the config (and with --online, the credentials)."""
     cfg = _config()
     identities = None
-    try:
-        store = _store(cfg)
+    try:  # the stored identities, for the look-alike warnings; no store is made where there is none
+        store = _store(cfg, must_exist=True)
         identities = store.load_frames(start=datetime.now(timezone.utc), end=None).identities
-    except StoreError:
+    except (StoreError, UsageProblem):
         pass
     warnings = check_warnings(cfg, identities)
     out.print(f"{cfg.path}: ok ({len(cfg.areas)} areas, {len(cfg.people)} people, "
@@ -305,11 +351,13 @@ def sync_cmd(
 @handled
 def sample_cmd(
     out_dir: Path = typer.Option(Path("data/sample"), "--out", help="folder for zones.toml and records.jsonl.gz"),
-    people: int = typer.Option(70, "--people", min=1),
-    areas: int = typer.Option(14, "--areas", min=1),
-    activities: Optional[int] = typer.Option(None, "--activities", min=1, help="[default: the demo's size]"),
-    weeks: int = typer.Option(26, "--weeks", min=1),
-    seed: Optional[int] = typer.Option(None, "--seed", help="[default: the demo's seed]"),
+    people: int = typer.Option(70, "--people", min=1, max=1_000_000),
+    areas: int = typer.Option(14, "--areas", min=1, max=100_000),
+    activities: Optional[int] = typer.Option(None, "--activities", min=1, max=100_000_000,
+                                             help="[default: the demo's size]"),
+    weeks: int = typer.Option(26, "--weeks", min=1, max=520),
+    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="[default: the demo's seed]"),
+    force: bool = typer.Option(False, "--force", help="replace a zones.toml that `zonemap sample` did not write"),
 ) -> None:
     """Generate a synthetic organisation (the demo, or a larger one for benchmarks)."""
     from . import sample
@@ -319,11 +367,20 @@ def sample_cmd(
         kwargs["activities"] = activities
     if seed is not None:
         kwargs["seed"] = seed
-    out_dir.mkdir(parents=True, exist_ok=True)
+    config = out_dir / "zones.toml"
+    if not force and config.is_file() and not _made_by_sample(config):
+        raise UsageProblem(f"{config}: a config `zonemap sample` did not write; choose another --out "
+                           f"(or --force to replace it)")
     try:
+        out_dir.mkdir(parents=True, exist_ok=True)
         stats = sample.generate(out_dir, **kwargs)
     except sample.SampleError as exc:
         raise UsageProblem(str(exc)) from None
+    except OSError as exc:
+        raise UsageProblem(f"--out {out_dir}: cannot write there: {exc.strerror}; choose another folder") from None
+    except MemoryError:
+        raise Failure(f"not enough memory for {activities or 'the default number of'} activities; "
+                      f"ask for fewer with --activities") from None
     sizes = ", ".join(f"{stats[k]:,} {k}" for k in ("people", "areas", "items", "activities") if k in stats)
     out.print(f"wrote {out_dir}/zones.toml and {out_dir}/records.jsonl.gz: {sizes} "
               f"over {stats.get('weeks', weeks)} weeks to {stats.get('as_of')} (seed {stats.get('seed')})", markup=False)
@@ -358,6 +415,17 @@ def dashboard_cmd(
     raise typer.Exit(launch.run_dashboard(ctx.config.resolve(), url, port=port, open_browser=not no_browser))
 
 
+SAMPLE_MARK = "made by `zonemap sample`"  # in the first line of every zones.toml it writes
+
+
+def _made_by_sample(config: Path) -> bool:
+    try:
+        with config.open(encoding="utf-8", errors="replace") as fh:
+            return SAMPLE_MARK in fh.readline()
+    except OSError:
+        return False
+
+
 class Group(str, Enum):
     rule = "rule"
     dir = "dir"
@@ -377,24 +445,56 @@ def codeowners_cmd(
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageProblem(f"{file}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageProblem(f"{file}: not UTF-8 text (byte {exc.start}); give a CODEOWNERS file") from None
     sys.stdout.write(codeowners_toml(text, repo, group.value))
 
 
 _FAST_EXIT = False  # set by commands whose process has nothing left to clean up
 
 
+GLOBAL_OPTIONS = ("--config", "--db", "--debug")
+
+
+def _usage_line(exc) -> str:
+    """A usage error as one line: the command, what is wrong, where to look."""
+    command = exc.ctx.command_path if exc.ctx is not None else "zonemap"
+    line = f"{command}: {exc.format_message().replace('Value error, ', '')}"
+    if any(f"option: {name}" in line for name in GLOBAL_OPTIONS):
+        return f"{line} (global options go before the command: zonemap --config FILE --db STORE {command.split()[-1]} ...)"
+    return f"{line} (see `{command} --help`)"
+
+
 def main() -> None:
-    """The console script. After `report`, the process ends without tearing down the
-    interpreter: freeing the analysis' million objects one by one costs ~0.3 s of a
-    report's wall time and writes nothing (the store was only read)."""
+    """The console script. Usage errors are one line with exit status 2, like every
+    other error (click would print four). After `report`, the process ends without
+    tearing down the interpreter: freeing the analysis' million objects one by one costs
+    ~0.3 s of a report's wall time and writes nothing (the store was only read)."""
+    try:  # typer 0.24+ carries its own copy of click, whose exceptions these are
+        from typer._click import exceptions as click_errors
+    except ImportError:  # pragma: no cover - an older typer on the public click
+        from click import exceptions as click_errors
+
     try:
-        app()
-    except SystemExit as exc:
-        if _FAST_EXIT and exc.code in (0, None):
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(0)
-        raise
+        code = app(standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as exc:  # plain `zonemap`: the help, as before
+        exc.show()
+        code = exc.exit_code
+    except click_errors.UsageError as exc:
+        err.print(f"error: {_usage_line(exc)}", markup=False)
+        code = 2
+    except click_errors.ClickException as exc:
+        err.print(f"error: {exc.format_message()}", markup=False)
+        code = exc.exit_code
+    except click_errors.Abort:
+        err.print("interrupted", markup=False)
+        code = 130
+    code = code if isinstance(code, int) else 0
+    if _FAST_EXIT and code == 0:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

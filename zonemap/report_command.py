@@ -24,6 +24,7 @@ from .locate import DEFAULT_CONFIG
 from .read_ahead import ReportRequest
 
 FORMATS = ("json", "md", "csv")  # cli.ReportFormat's values
+MAX_WINDOW = 520  # the CLI's --window and the config's window_weeks allow 1-520
 
 
 def _options(request: ReportRequest) -> tuple[int | None, str] | None:
@@ -35,7 +36,7 @@ def _options(request: ReportRequest) -> tuple[int | None, str] | None:
             window = int(request.window)
         except ValueError:
             return None
-        if window < 1:
+        if not 1 <= window <= MAX_WINDOW:
             return None
     fmt = request.fmt or "json"
     return (window, fmt) if fmt in FORMATS else None
@@ -50,23 +51,39 @@ def run(request: ReportRequest) -> int | None:
     window, fmt = options
     try:
         from .config import load_config, resolve_store_url
+        from .locate import sqlite_file
+        from .outputs import protected_files, target_problem
         from .reporting import as_of_date, compute_report, render_report
         from .store import Store
 
         cfg = load_config(request.config or Path(DEFAULT_CONFIG))
+        url = resolve_store_url(cfg, request.db)
+        file = sqlite_file(url)
+        if file is not None and not file.exists():
+            return None  # a mistyped store: the CLI says so
+        if request.out is not None and target_problem(Path(request.out), protected_files(cfg.path, file), "--out"):
+            return None  # --out over the store or the config, or into no folder: the CLI refuses it
         as_of = as_of_date(cfg, request.as_of)
-        text = render_report(compute_report(cfg, Store(resolve_store_url(cfg, request.db)), as_of, window), fmt)
+        text = render_report(compute_report(cfg, Store(url), as_of, window), fmt)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception:  # the CLI says what is wrong, its way
         return None
+    from .outputs import OutputGone, emit, write_text
+
     if request.out is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        try:
+            emit(text)
+        except OutputGone:  # `zonemap report | head`: the reader has what it wanted
+            return 1
+        except OSError as exc:
+            print(f"error: standard output: cannot write: {exc.strerror}", file=sys.stderr)
+            return 1
         return 0
     out = Path(request.out)
     try:
-        out.write_text(text, encoding="utf-8")
+        write_text(out, text)
     except OSError:
         return None  # the CLI tries again and says why it cannot write
     print(f"wrote {out}", file=sys.stderr)

@@ -11,11 +11,19 @@ from .locate import report_bounds, today_utc
 from .store import Store
 
 
+# The report dates the analysis can compute: its times are pandas datetime64, which end
+# in 2262; records before 1970 are refused at import (docs/records.md).
+FIRST_AS_OF, LAST_AS_OF = date(1970, 1, 1), date(2200, 12, 31)
+
+
 def as_of_date(cfg: Config, given: str | None) -> date:
     """The report date: `--as-of` (YYYY-MM-DD; ValueError otherwise), else the config's
     `[settings] as_of`, else today (UTC). The console script's read-ahead follows this rule too."""
     if given:
-        return date.fromisoformat(given)
+        day = date.fromisoformat(given)
+        if not FIRST_AS_OF <= day <= LAST_AS_OF:
+            raise ValueError(f"outside {FIRST_AS_OF}..{LAST_AS_OF}")
+        return day
     return cfg.settings.as_of or today_utc()
 
 
