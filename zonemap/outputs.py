@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 STORE_COMPANIONS = ("", "-wal", "-shm", "-journal")
@@ -55,6 +54,8 @@ def target_problem(target: Path, protected: dict[Path, str], option: str) -> str
 def write_text(target: Path, text: str) -> None:
     """Write `text` to `target` through a temporary file beside it, so that a failed write
     (a full disk, an interrupt) leaves whatever was there before. OSError on failure."""
+    import tempfile  # here: a report to standard output never needs it (it imports random, hashlib)
+
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
