@@ -145,3 +145,28 @@ def test_sample_into_a_file_is_one_line(tmp_path):
     result = _zonemap("sample", "--out", tmp_path / "taken", "--people", "4", "--areas", "2", "--activities", "40")
     assert result.returncode == 2
     assert "cannot write there" in result.stderr and result.stderr.count("\n") == 1
+
+
+def _foreign_db(path):
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+        conn.execute("INSERT INTO users (name) VALUES ('ada')")
+    return path.read_bytes()
+
+
+def test_demo_never_replaces_another_applications_database(tmp_path):
+    other = tmp_path / "other.db"
+    data = _foreign_db(other)
+    result = _zonemap("--db", other, "demo", "--no-browser", "--port", "1")
+    assert result.returncode == 2, result.stderr
+    assert "not a zonemap store" in result.stderr and result.stderr.count("\n") == 1
+    assert other.read_bytes() == data
+
+
+def test_check_warns_about_a_store_it_cannot_use(org, tmp_path):
+    other = tmp_path / "other.db"
+    data = _foreign_db(other)
+    result = _zonemap("--config", org, "--db", other, "check")
+    assert result.returncode == 0 and ": ok (" in result.stdout
+    assert "warning: store " in result.stderr and "not a zonemap store" in result.stderr
+    assert other.read_bytes() == data

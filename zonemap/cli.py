@@ -24,7 +24,7 @@ import typer
 from connectors.records import ReadStats, RecordError, read_records, write_records
 
 from .config import Config, ConfigError, check_warnings, load_config, resolve_store_url
-from .store import Store, StoreError
+from .store import NotAStoreError, Store, StoreError
 from .sync import describe_counts
 
 
@@ -89,7 +89,7 @@ def handled(fn):
             return fn(*args, **kwargs)
         except typer.Exit:
             raise
-        except (ConfigError, UsageProblem, RecordError) as exc:
+        except (ConfigError, UsageProblem, RecordError, NotAStoreError) as exc:  # NotAStoreError: a wrong --db
             _die(exc, 2)
         except (StoreError, Failure) as exc:
             _die(exc, 1)
@@ -201,7 +201,7 @@ def import_cmd(
     if not counts and stats.bad:  # not a records file at all (a config, a CSV): say so, and fail
         raise UsageProblem(f"{file}: no valid record in it ({stats.bad} bad line(s); first: {stats.bad_lines[0]}); "
                            f"give a records file (docs/records.md)")
-    out.print(f"imported {describe_counts(counts) or 'nothing'} from {file} into {store.url}", markup=False)
+    out.print(f"imported {describe_counts(counts) or 'nothing'} from {file} into {store.display_url}", markup=False)
     if stats.bad:
         err.print(f"warning: skipped {stats.bad} bad line(s); first: {stats.bad_lines[0]} "
                   f"(use --strict to stop at the first)", markup=False)
@@ -284,13 +284,15 @@ def report_cmd(
 def check_cmd(online: bool = typer.Option(False, "--online", help="also check the sources' credentials")) -> None:
     """Validate the config (and with --online, the credentials)."""
     cfg = _config()
-    identities = None
+    identities, store_problem = None, None
     try:  # the stored identities, for the look-alike warnings; no store is made where there is none
         store = _store(cfg, must_exist=True)
         identities = store.load_frames(start=datetime.now(timezone.utc), end=None).identities
-    except (StoreError, UsageProblem):
+    except UsageProblem:
         pass
-    warnings = check_warnings(cfg, identities)
+    except StoreError as exc:  # the config is fine; the store it names is not usable
+        store_problem = f"{exc} (the look-alike identities were not checked)"
+    warnings = check_warnings(cfg, identities) + ([store_problem] if store_problem else [])
     out.print(f"{cfg.path}: ok ({len(cfg.areas)} areas, {len(cfg.people)} people, "
               f"{len(cfg.role_rules)} role rules)", markup=False)
     for w in warnings:

@@ -24,7 +24,7 @@ from typing import Callable, Iterable
 
 from connectors.records import read_records
 
-from .store import Store, StoreError
+from .store import NotAStoreError, Store, StoreError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SAMPLE_DIR = PACKAGE_DIR.parent / "data" / "sample"
@@ -71,14 +71,14 @@ def demo_store_stale(db_path: Path, sample_dir: Path = SAMPLE_DIR) -> bool:
     db_path = Path(db_path)
     if not db_path.exists():
         return True
-    built = db_path.stat().st_mtime
-    if any(p.stat().st_mtime > built for p in _sample_files(sample_dir)):
-        return True
     try:
         Store(db_path).close()
-    except StoreError:
+    except NotAStoreError:  # another application's file (or no database): never replaced by the demo
+        raise
+    except StoreError:  # a zonemap store this build cannot open: rebuilt from the sample
         return True
-    return False
+    built = db_path.stat().st_mtime
+    return any(p.stat().st_mtime > built for p in _sample_files(sample_dir))
 
 
 def ensure_demo_store(db_path: str | Path, sample_dir: Path = SAMPLE_DIR,

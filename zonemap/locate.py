@@ -8,8 +8,10 @@ arrive at the same file and bounds.
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 import tomli as tomllib  # the compiled build of the parser that became the stdlib tomllib: 3x faster
 
@@ -27,12 +29,14 @@ def as_url(url_or_path: str) -> str:
 
 def store_url(db: str | None, configured: str | None, base_dir: Path | None) -> str:
     """`--db` beats ZONEMAP_DB (the caller passes either as `db`), which beats `[store] url`
-    (`configured`; the default when None). A plain path becomes a sqlite URL; a relative
-    sqlite URL from the config is relative to the config's folder (`base_dir`, else the
-    working directory)."""
+    (`configured`; the default when None). A plain path becomes a sqlite URL. A relative
+    path from the config, plain or as a sqlite URL, is relative to the config's folder
+    (`base_dir`, else the working directory); one from `db` to the working directory."""
     if db:
         return as_url(db)
     url = configured or DEFAULT_STORE_URL
+    if "://" not in url:  # a plain path in the config: next to the config, as a sqlite:/// URL's is
+        return f"sqlite:///{((base_dir or Path.cwd()) / Path(url).expanduser()).resolve()}"
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
         rel = url[len("sqlite:///"):]
         if rel and rel != ":memory:":
@@ -45,6 +49,38 @@ def sqlite_file(url: str) -> Path | None:
     if url.startswith("sqlite:///") and not url.endswith(":memory:"):
         return Path(url[len("sqlite:///"):])
     return None
+
+
+def sqlite_read_uri(path: Path) -> str:
+    """The URI (for `sqlite3.connect(..., uri=True)` and the ADBC driver) that opens the
+    store file `path` for reading only.
+
+    That is `mode=ro`, except where SQLite could not open it so. A WAL-mode file (every
+    zonemap store) is read through its `-shm` index, which SQLite creates next to it on
+    first use; a process that cannot write the folder cannot create it, and `mode=ro`
+    then fails ("unable to open database file"). There, when no `-shm` exists (so no
+    one has the store open) and no `-wal` holds changes (which an immutable read would
+    not see), the file is read as `immutable=1`: no index, no locks. Costs one
+    `access()` call for a store in a writable folder."""
+    uri = "file:" + quote(str(path))
+    if os.access(path.parent, os.W_OK | os.X_OK):
+        return uri + "?mode=ro"
+    side = str(path)
+    try:
+        pending = os.path.exists(side + "-shm") or os.path.getsize(side + "-wal") > 0
+    except OSError:  # no -wal: nothing pending
+        pending = False
+    return uri + ("?mode=ro" if pending or not _is_wal_file(path) else "?immutable=1")
+
+
+def _is_wal_file(path: Path) -> bool:
+    """Whether a SQLite file's header says WAL mode (its read and write versions are 2)."""
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(20)
+    except OSError:
+        return False
+    return len(header) == 20 and header[:16] == b"SQLite format 3\x00" and header[18] == header[19] == 2
 
 
 def report_bounds(as_of: date, window_weeks: int, extra_weeks: int = 1) -> tuple[datetime, datetime]:

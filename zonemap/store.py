@@ -9,18 +9,26 @@ The tables live in `store_schema`. An existing SQLite store is opened without
 SQLAlchemy: its schema version is read with the standard library, and reading a
 window goes through `store_read`; the engine (and the SQLAlchemy import, a quarter of
 a second) comes only when a method writes or queries through it.
+
+What is not a zonemap store is refused before anything is written to it: another
+application's SQLite database, a file of another kind, a folder, a backend other than
+SQLite (`NotAStoreError`). A store in a folder this user cannot write is read without
+being written (`locate.sqlite_read_uri`).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import sys
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
+from stat import S_ISDIR
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
-from .locate import as_url, epoch_bounds, sqlite_file
+from .locate import as_url, epoch_bounds, sqlite_file, sqlite_read_uri
 
 if TYPE_CHECKING:  # pandas comes with the first read, so `zonemap report` can import it while the store is read
     import pandas as pd
@@ -32,6 +40,9 @@ if TYPE_CHECKING:  # pandas comes with the first read, so `zonemap report` can i
     from .store_read import PendingRead
 
 SCHEMA_VERSION = 3  # 2: integer epoch times, (at, item) index; 3: items clustered by id
+# the tables of every zonemap store (`store_schema.metadata`): a SQLite database whose tables
+# are not these is another application's
+TABLES = frozenset({"items", "activities", "identities", "components", "cursors", "meta"})
 CHUNK = 5000
 LIST_COLUMNS = ("labels", "components", "paths")
 
@@ -47,6 +58,27 @@ class StoreError(Exception):
     """The store could not be opened or written; one line for the user."""
 
 
+class NotAStoreError(StoreError):
+    """What --db or `[store] url` names is not a zonemap store this build can use (another
+    application's SQLite database, a file of another kind, a folder, a backend other than
+    SQLite): bad usage or config rather than a failure (exit status 2 in the CLI)."""
+
+
+def hide_password(url: str) -> str:
+    """A store URL fit to print: its password, if it has one, as ***."""
+    if "@" not in url or url.startswith("sqlite:"):
+        return url
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can parse: hide whatever sits between user: and @
+        head, sep, rest = url.partition("://")
+        userinfo, at, host = rest.rpartition("@")
+        user, colon, _ = userinfo.partition(":")
+        return f"{head}{sep}{user}{colon and ':***'}{at}{host}" if at else url
+
+
 def _now() -> str:
     from connectors.records import format_time
 
@@ -60,22 +92,40 @@ class Store:
         self.url = url = as_url(str(url_or_path))
         self.sqlite_path: Path | None = sqlite_file(url)
         self._engine = None
-        if self.sqlite_path is not None:
+        if self.sqlite_path is None:
+            backend = url.partition("://")[0].partition("+")[0].lower()
+            if backend != "sqlite":  # the store's upserts are SQLite's SQL (docs/decisions.md)
+                raise NotAStoreError(f"store {self.where}: zonemap keeps its store in SQLite only, not {backend}; "
+                                     f"point --db at a SQLite file (a path or a sqlite:/// URL)")
+        else:
             folder = self.sqlite_path.parent
             if not folder.is_dir():
-                raise StoreError(f"store {url[len('sqlite:///'):]}: folder {folder} does not exist; "
+                raise StoreError(f"store {self.where}: folder {folder} does not exist; "
                                  f"create it or point --db elsewhere")
-            found = _stored_schema(self.sqlite_path)
+            found = _inspect(self.sqlite_path)
             if found is not None:  # an existing store: no engine until one is needed
                 self._check_schema(found)
                 return
+            if not self.sqlite_path.exists() and not os.access(folder, os.W_OK | os.X_OK):
+                raise StoreError(f"store {self.where}: cannot create it: folder {folder} is not writable "
+                                 f"for this user; point --db at a writable place")
         self.engine  # a new store (or not SQLite): create its tables now
+
+    @property
+    def where(self) -> str:
+        """How messages name the store: its file, or its URL without a password."""
+        return str(self.sqlite_path) if self.sqlite_path is not None else hide_password(self.url)
+
+    @property
+    def display_url(self) -> str:
+        """The store's URL fit to print (its password, if any, as ***)."""
+        return hide_password(self.url)
 
     def _check_schema(self, found: int) -> None:
         if found > SCHEMA_VERSION:
-            raise StoreError(f"store {self.url}: written by a newer zonemap (schema {found}); upgrade zonemap")
+            raise StoreError(f"store {self.where}: written by a newer zonemap (schema {found}); upgrade zonemap")
         if found < SCHEMA_VERSION:
-            raise StoreError(f"store {self.url}: has an older layout (schema {found}); move it aside and "
+            raise StoreError(f"store {self.where}: has an older layout (schema {found}); move it aside and "
                              f"run `zonemap sync` or `zonemap import` again")
 
     @property
@@ -87,10 +137,14 @@ class Store:
 
     def _open_engine(self):
         sa = _sql()
+        if self.sqlite_path is not None:
+            _drop_reads_ahead(self.sqlite_path)  # their read transactions would hold up creating the tables
+            if self.sqlite_path.exists() and "immutable=1" in sqlite_read_uri(self.sqlite_path):
+                return self._read_only_engine(sa)
         try:
             engine = sa.create_engine(self.url)
         except Exception as exc:  # bad URL, missing driver
-            raise StoreError(f"store {self.url}: cannot open: {exc}") from None
+            raise StoreError(f"store {self.where}: cannot open: {_driver_problem(self.url, exc)}") from None
         if engine.dialect.name == "sqlite":
             sa.event.listen(engine, "connect", sa.sqlite_pragmas)
         try:
@@ -101,10 +155,10 @@ class Store:
                     conn.execute(sa.sqlite_insert(sa.meta).values(key="schema_version", value=str(SCHEMA_VERSION))
                                  .on_conflict_do_nothing())
                 else:
-                    self._check_schema(int(found))
+                    self._check_schema(_schema_number(found, self.where))
         except sa.SQLAlchemyError as exc:
             engine.dispose()
-            raise StoreError(f"store {self.url}: cannot open: {exc.__class__.__name__}: "
+            raise StoreError(f"store {self.where}: cannot open: {exc.__class__.__name__}: "
                              f"{exc.orig if hasattr(exc, 'orig') else exc}") from None
         except StoreError:
             engine.dispose()
@@ -112,8 +166,21 @@ class Store:
         sa.upgrade_indexes(engine)
         return engine
 
+    def _read_only_engine(self, sa):
+        """An engine that reads the store through `sqlite_read_uri` (immutable, in a folder
+        this user cannot write) and creates nothing; a write fails with a clear line."""
+        uri = sqlite_read_uri(self.sqlite_path)
+        return sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False))
+
+    def _write_error(self, exc) -> StoreError:
+        reason = getattr(exc, "orig", exc)
+        hint = ""
+        if "readonly" in str(reason) and self.sqlite_path is not None:
+            hint = "; this user cannot write the store or its folder: run the command as its owner or copy the store"
+        return StoreError(f"store {self.where}: could not write: {reason}{hint}")
+
     def __repr__(self) -> str:
-        return f"Store({self.url!r})"
+        return f"Store({self.display_url!r})"
 
     def close(self) -> None:
         if self._engine is not None:
@@ -157,7 +224,7 @@ class Store:
             with self.engine.begin() as conn:
                 return self._write(conn, records)
         except sa.SQLAlchemyError as exc:
-            raise StoreError(f"store {self.url}: could not write: {getattr(exc, 'orig', exc)}") from None
+            raise self._write_error(exc) from None
 
     def write_batch(self, source: str, batch: Batch) -> dict:
         """A connector batch: its records, deletions and cursor in one transaction.
@@ -181,7 +248,7 @@ class Store:
                     self._bump_version(conn)
                 return counts
         except sa.SQLAlchemyError as exc:
-            raise StoreError(f"store {self.url}: could not write: {getattr(exc, 'orig', exc)}") from None
+            raise self._write_error(exc) from None
 
     def _remove_missing(self, conn, prefix: str, present: set[str]) -> int:
         sa = _sql()
@@ -298,20 +365,107 @@ class Store:
 
 
 def _iso(epoch: int) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Epoch seconds as the records' ISO 8601 (`connectors.records.format_time`): UTC,
+    `Z`, the year in four digits (strftime's %Y gives `1-01-01` for the year 1)."""
+    return datetime.fromtimestamp(epoch, timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
-def _stored_schema(path: Path) -> int | None:
-    """The schema version of an existing SQLite store, read with the standard library
-    (read-only); None when there is no such store yet or it cannot be read this way."""
-    if not path.is_file() or path.stat().st_size == 0:
-        return None
+def _schema_number(value: object, where: str) -> int:
+    """A stored schema_version as a number; NotAStoreError for anything else."""
+    text = str(value).strip()
+    if not text.isdigit():
+        raise NotAStoreError(f"store {where}: its meta table holds schema_version {value!r}, which no zonemap "
+                             f"writes: not a zonemap store; point --db at a zonemap store or a new file")
+    return int(text)
+
+
+def _inspect(path: Path) -> int | None:
+    """The schema version of the zonemap store in the SQLite file `path`, read with the
+    standard library, read-only; None where there is none yet: no file, an empty file,
+    a SQLite database without tables, or zonemap's tables without their version row (a
+    store whose creation was cut short). NotAStoreError for a file that is not a
+    zonemap store (another application's database, a file of another kind, a folder),
+    StoreError for one that cannot be read. On a store, one query."""
+    where = str(path)
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreError(f"store {where}: cannot open: {exc.strerror}") from None
+    if S_ISDIR(info.st_mode):
+        raise NotAStoreError(f"store {where}: is a folder; point --db at a store file in it "
+                             f"(e.g. {path / 'zonemap.db'})")
+    if info.st_size == 0:
+        return None  # SQLite's empty database: a new store
+    try:
+        conn = sqlite3.connect(sqlite_read_uri(path), uri=True, timeout=30)
         try:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            try:
+                row = conn.execute("SELECT (SELECT value FROM meta WHERE key = 'schema_version'), "
+                                   "(SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                                   "AND name IN ('items', 'activities'))").fetchone()
+            except sqlite3.OperationalError as exc:
+                if "no such table" not in str(exc):
+                    raise
+                row = (None, None)
+            if row[0] is not None and row[1] == 2:
+                return _schema_number(row[0], where)
+            tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                                        "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")}
         finally:
             conn.close()
-    except sqlite3.Error:
+    except sqlite3.Error as exc:
+        raise _unreadable(path, exc) from None
+    if not tables or TABLES <= tables:
         return None
-    return int(row[0]) if row and str(row[0]).isdigit() else None
+    raise NotAStoreError(f"store {where}: a SQLite database of another application, not a zonemap store; "
+                         f"point --db at a zonemap store or a new file")
+
+
+def _unreadable(path: Path, exc: sqlite3.Error) -> StoreError:
+    """The one line for a SQLite file the standard library cannot read."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name == "SQLITE_NOTADB":
+        return NotAStoreError(f"store {path}: not a SQLite database (a file of another kind); "
+                              f"point --db at a zonemap store or a new file")
+    if name == "SQLITE_CORRUPT":
+        return StoreError(f"store {path}: a damaged SQLite database ({exc}); restore it from a copy, "
+                          f"or move it aside and run `zonemap sync` or `zonemap import` again")
+    if name in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+        return StoreError(f"store {path}: locked by another program for over 30 s ({exc}); try again later")
+    if name == "SQLITE_CANTOPEN" and not os.access(path, os.R_OK):
+        return StoreError(f"store {path}: cannot open: this user may not read it; run the command as a user "
+                          f"who may, or change the file's permissions")
+    if name == "SQLITE_CANTOPEN" and not os.access(path.parent, os.W_OK | os.X_OK):
+        return StoreError(f"store {path}: cannot be read here ({exc}): its folder is read-only for this user and "
+                          f"the store has changes in its write-ahead log ({path}-wal) or is open elsewhere; "
+                          f"run the command as the store's owner once, or copy the store to a writable folder")
+    return StoreError(f"store {path}: cannot open: {exc}; check the file and its permissions")
+
+
+def stored_schema(path: Path) -> int | None:
+    """The schema version of an existing zonemap store; None when there is no such store
+    (yet) or it cannot be read. Never raises: the read-ahead asks before it reads."""
+    try:
+        return _inspect(path)
+    except (StoreError, OSError, sqlite3.Error):
+        return None
+
+
+
+def _drop_reads_ahead(path: Path) -> None:
+    """Close any read the console script began ahead on `path` (`store_read.read_ahead`):
+    its read transactions would hold up writing the file (up to the busy timeout)."""
+    store_read = sys.modules.get("zonemap.store_read")  # not imported: nothing was read ahead
+    if store_read is not None:
+        store_read.drop_reads_ahead(path)
+
+
+def _driver_problem(url: str, exc: Exception) -> str:
+    """Why SQLAlchemy could not make an engine for `url`, and what to do, in words."""
+    dialect = url.partition("://")[0]
+    said = str(exc).replace(url, hide_password(url))
+    if isinstance(exc, ImportError) or exc.__class__.__name__ == "NoSuchModuleError":
+        return f"the driver for {dialect} is not installed ({said}); install the driver for {dialect}"
+    return f"{exc.__class__.__name__}: {said}"

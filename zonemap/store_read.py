@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from .frames import ACTIVITY_COLUMNS, COMPONENT_COLUMNS, IDENTITY_COLUMNS, ITEM_COLUMNS, Frames
+from .locate import sqlite_read_uri
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -103,13 +104,13 @@ def _from_rows(rows: list[tuple], names: list[str]) -> pd.DataFrame:
     return pd.DataFrame(dict(zip(names, map(list, zip(*rows)))))
 
 
-def _fetch(path: Path, sql: str, bounds: tuple[int, int] | None) -> pa.Table:
-    """One query on its own read-only connection, as an Arrow table in the frames' final
-    form (the driver and Arrow's kernels release the GIL, so the queries share the two
-    cores with the caller)."""
+def _fetch(path: Path, sql: str, bounds: tuple[int, int] | None, uri: str | None = None) -> pa.Table:
+    """One query on its own read-only connection (`uri`, else `locate.sqlite_read_uri`),
+    as an Arrow table in the frames' final form (the driver and Arrow's kernels release
+    the GIL, so the queries share the two cores with the caller)."""
     if bounds is not None:  # two integers, inlined (binding needs the Arrow C interface)
         sql = sql.replace("?", str(int(bounds[0])), 1).replace("?", str(int(bounds[1])), 1)
-    handles = [_adbc_sqlite.connect(f"file:{path}?mode=ro")]
+    handles = [_adbc_sqlite.connect(uri or sqlite_read_uri(path))]
     try:
         handles.append(_adbc.AdbcConnection(handles[0]))
         handles.append(_adbc.AdbcStatement(handles[1]))
@@ -193,11 +194,12 @@ class PendingRead:
         self._engine, self._bounds, self._item_columns = engine, bounds, item_columns
         self._pool = self._futures = None
         reading = _adbc is not None and sqlite_path is not None and sqlite_path.exists()
-        self._guard = _read_guard(sqlite_path) if reading else None
+        uri = sqlite_read_uri(sqlite_path) if reading else None
+        self._guard = _read_guard(sqlite_path, uri) if reading else None
         self._queries = _queries(bounds is not None, _use_item_at_index(self._guard, bounds), item_columns)
         if reading:
             self._pool = ThreadPoolExecutor(max_workers=len(self._queries) + 1)
-            self._futures = {name: self._pool.submit(_fetch, sqlite_path, sql, bounds if bounded else None)
+            self._futures = {name: self._pool.submit(_fetch, sqlite_path, sql, bounds if bounded else None, uri)
                              for name, (sql, _, bounded) in self._queries.items()}
             # once both are read: each activity's item row, while the main thread still imports
             self._item_rows = self._pool.submit(_item_rows, self._futures["activities"], self._futures["items"])
@@ -212,12 +214,20 @@ class PendingRead:
             except _adbc.Error:  # e.g. a read-only folder where SQLite cannot open the WAL index
                 pass  # the stdlib reader below opens the store as the writer does
             finally:
-                self._pool.shutdown(wait=True)
-                self._futures = None
-                if self._guard is not None:
-                    self._guard.close()
+                self.cancel()
         with self._engine().connect() as conn:
             return _finish(_read_cursor(conn.connection.driver_connection, self._bounds, self._item_columns))
+
+    def cancel(self) -> None:
+        """Wait for the reading threads (a query cannot be stopped halfway; queries not yet
+        started are dropped) and end the read transactions, so that the file can be
+        written; `frames()` then reads through the stdlib cursor."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        self._futures = None
+        if self._guard is not None:
+            self._guard.close()
+            self._guard = None
 
 
 # Reads begun by the console script before the CLI's imports (`zonemap.read_ahead`),
@@ -241,12 +251,20 @@ def take_read_ahead(sqlite_path: Path | None, bounds: tuple[int, int] | None, it
     return pending
 
 
+def drop_reads_ahead(sqlite_path: Path) -> None:
+    """End the reads begun ahead on `sqlite_path` (a store is about to write it: in a
+    file without WAL their read transactions would hold the writer up until it gives
+    up with "database is locked")."""
+    for key in [key for key in _ahead if key[0] == sqlite_path]:
+        _ahead.pop(key).cancel()
+
+
 def reads_ahead_left() -> bool:
     """Whether a read begun ahead was never taken."""
     return bool(_ahead)
 
 
-def _read_guard(path: Path):
+def _read_guard(path: Path, uri: str | None = None):
     """A stdlib read transaction held while ADBC reads. ADBC's copy of SQLite is invisible
     to the process's other SQLite connections (the store's, a sync's); were the last of
     those to close meanwhile, it would checkpoint the WAL and delete it under the Arrow
@@ -256,7 +274,7 @@ def _read_guard(path: Path):
 
     guard = None
     try:
-        guard = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+        guard = sqlite3.connect(uri or sqlite_read_uri(path), uri=True, timeout=30, check_same_thread=False)
         guard.execute("BEGIN")
         guard.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # starts the read transaction
         return guard
