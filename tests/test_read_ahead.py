@@ -158,3 +158,65 @@ def test_messages_still_go_through_rich(org, tmp_path):
     assert result.stderr.strip() == f"wrote {tmp_path / 'areas.csv'}"
     missing = _zonemap("--config", tmp_path / "nowhere.toml", "report")
     assert missing.returncode == 2 and missing.stderr.startswith("error: ") and missing.stderr.count("\n") == 1
+
+
+def _foreign(path):
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE users (id INTEGER, name TEXT)")
+    conn.close()
+
+
+@pytest.mark.parametrize("kind", ["empty", "foreign", "text", "older layout"])
+def test_nothing_is_read_ahead_from_a_file_that_is_no_store_at_this_layout(org, tmp_path, kind):
+    db = tmp_path / "x.db"
+    if kind == "empty":
+        db.touch()
+    elif kind == "foreign":
+        _foreign(db)
+    elif kind == "text":
+        db.write_text("hello, not sqlite\n")
+    else:
+        import sqlite3
+
+        Store(db).close()
+        with sqlite3.connect(db) as conn:
+            conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        conn.close()
+    assert not read_ahead.start(["--config", str(org), "--db", str(db), "report"], {})
+    assert not store_read._ahead
+    assert read_ahead.start(["--config", str(org), "report"], {})  # the config's own store: yes
+
+
+@pytest.mark.parametrize("kind", ["empty", "foreign"])
+def test_report_on_an_empty_or_foreign_sqlite_file_does_not_wait_for_its_own_read(org, tmp_path, kind):
+    """A read begun ahead holds a read transaction; on a file without WAL that held up the
+    store creating its tables until SQLite gave up ("database is locked", after 5 s)."""
+    db = tmp_path / "x.db"
+    db.touch() if kind == "empty" else _foreign(db)
+    result = subprocess.run([sys.executable, "-m", "zonemap", "--config", str(org), "--db", str(db), "report"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert "locked" not in result.stderr and "Traceback" not in result.stderr
+    if kind == "empty":  # an empty file is a new store (SQLite's own view): an empty report
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["summary"]["people"] == 0
+    else:
+        assert result.returncode in (1, 2) and "a SQLite database of another application" in result.stderr
+
+
+def test_a_store_creating_its_tables_ends_a_read_begun_ahead_on_its_file(tmp_path):
+    """Whatever began a read ahead on a file, a store writing it must not wait on it."""
+    import time
+
+    db = tmp_path / "x.db"
+    db.touch()
+    store_read.read_ahead(db, epoch_bounds(*report_bounds(date(2026, 11, 20), 4)), tuple(ANALYSIS_ITEM_COLUMNS))
+    pending = next(iter(store_read._ahead.values()))
+    assert pending._guard is not None  # the read transaction that held the writer up
+    started = time.monotonic()
+    store = Store(db)  # creates its tables
+    assert time.monotonic() - started < 3
+    assert not store_read._ahead and pending._guard is None
+    assert store.counts()["items"] == 0
+    store.close()

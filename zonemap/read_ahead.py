@@ -12,7 +12,10 @@ the very same file and bounds; any other read starts afresh.
 
 Nothing here decides anything: a command line or config it does not fully understand
 (an unknown option, `--help`, a TOML error, a value of the wrong type) makes it do
-nothing, and the CLI then parses, validates and reports as it always does.
+nothing, and the CLI then parses, validates and reports as it always does. Nor does it
+read a file that is not a zonemap store at this build's layout (an empty file, another
+application's database): the CLI refuses it, or creates a store there, and a read
+begun on it would only hold up the writing (`store.stored_schema` asks first).
 """
 
 from __future__ import annotations
@@ -99,6 +102,10 @@ def report_window(request: ReportRequest) -> tuple[Path, tuple[int, int]] | None
         return None
     file = sqlite_file(store_url(request.db, configured, path.resolve().parent))
     if file is None or not file.is_file():
+        return None
+    from .store import SCHEMA_VERSION, stored_schema
+
+    if stored_schema(file) != SCHEMA_VERSION:  # not a store the CLI will read as it is (one query)
         return None
     return file, epoch_bounds(*report_bounds(as_of, window))
 
