@@ -7,15 +7,15 @@ The pydantic models mirror the TOML keys one to one.
 
 from __future__ import annotations
 
-import functools
 import re
 import tomli as tomllib  # the compiled build of the parser that became the stdlib tomllib: 3x faster
-from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from .config_values import (Count, IdentityId, NonNegative, Number, ReportDate, RoleName, check_glob,  # noqa: F401
+                            gitignore_patterns, http_url, identity_problem, plain_dir_prefix)
 from .locate import DEFAULT_STORE_URL, DEFAULT_WINDOW_WEEKS, parse_toml, store_url
 
 DEFAULT_ROLES = ["engineering", "design", "product"]
@@ -26,7 +26,6 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "jira_created": 2.0, "jira_commented": 1.0, "jira_transitioned": 0.5, "jira_updated": 0.5,
 }
 STAGES = ("explore", "prototype", "validate", "ship")
-IDENTITY_RE = re.compile(r"^[a-z][a-z0-9_-]*:.+$")
 REPO_PREFIX_RE = re.compile(r"^([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+):(.*)$")
 
 
@@ -35,18 +34,19 @@ class ConfigError(Exception):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+    # allow_inf_nan: a float field without `Number` still refuses nan and inf
+    model_config = ConfigDict(extra="forbid", validate_assignment=False, allow_inf_nan=False)
 
 
 class Settings(_Model):
-    as_of: date | None = None  # pins the report date (a frozen snapshot such as the demo); --as-of beats it
-    window_weeks: int = Field(DEFAULT_WINDOW_WEEKS, ge=1, le=520)
-    half_life_weeks: float = Field(0, ge=0)
-    full_week_weight: float = Field(0, ge=0)
-    active_min_fte: float = Field(0.25, ge=0)
-    taste_maker_min_fte: float = Field(0.1, ge=0)
-    roles: list[str] = Field(default_factory=lambda: list(DEFAULT_ROLES), min_length=1)
-    role_min_fte: dict[str, float] = Field(default_factory=dict)
+    as_of: ReportDate = None  # pins the report date (a frozen snapshot such as the demo); --as-of beats it
+    window_weeks: Count = Field(DEFAULT_WINDOW_WEEKS, ge=1, le=520)
+    half_life_weeks: Number = Field(0, ge=0)
+    full_week_weight: Number = Field(0, ge=0)
+    active_min_fte: Number = Field(0.25, ge=0)
+    taste_maker_min_fte: Number = Field(0.1, ge=0)
+    roles: list[RoleName] = Field(default_factory=lambda: list(DEFAULT_ROLES), min_length=1)
+    role_min_fte: dict[str, NonNegative] = Field(default_factory=dict)
     taste_maker_roles: list[str] = Field(default_factory=lambda: ["product", "design"])
     exploration_labels: list[str] = Field(default_factory=lambda: ["prototype", "spike", "exploration"])
     exclude_actors: list[str] = Field(default_factory=lambda: ["*[bot]", "github:dependabot*"])
@@ -66,20 +66,18 @@ class GithubConfig(_Model):
     repos: list[str] = Field(default_factory=list)
     org: str | None = None
     # request economy and failure handling (docs/github.md); the defaults suit github.com
-    overlap_minutes: float = Field(5, ge=0)          # the cursor re-reads this much (clock skew)
+    overlap_minutes: Number = Field(5, ge=0)         # the cursor re-reads this much (clock skew)
     graphql: bool = True                            # false: REST per pull request (GHE without GraphQL)
-    seconds_between_requests: float = Field(0.25, ge=0)  # PyGithub's throttle; 0 = none
-    retries: int = Field(8, ge=0)                   # GithubRetry attempts on 5xx, 429, dropped connections
-    backoff_factor: float = Field(1.0, ge=0)        # exponential backoff between those attempts
-    secondary_rate_wait: float = Field(60, ge=0)    # seconds to wait after a secondary rate limit
-    max_rate_limit_wait: float = Field(120, ge=0)   # a reset further away stops the sync (unless --wait)
+    seconds_between_requests: Number = Field(0.25, ge=0)  # PyGithub's throttle; 0 = none
+    retries: Count = Field(8, ge=0)                 # GithubRetry attempts on 5xx, 429, dropped connections
+    backoff_factor: Number = Field(1.0, ge=0)       # exponential backoff between those attempts
+    secondary_rate_wait: Number = Field(60, ge=0)   # seconds to wait after a secondary rate limit
+    max_rate_limit_wait: Number = Field(120, ge=0)  # a reset further away stops the sync (unless --wait)
 
     @field_validator("base_url")
     @classmethod
     def _base_url(cls, v: str) -> str:
-        if not re.match(r"^https?://[^/]+", v):
-            raise ValueError(f"{v!r} is not an http(s) URL (GitHub Enterprise: https://HOST/api/v3)")
-        return v.rstrip("/")
+        return http_url(v, "GitHub Enterprise: https://HOST/api/v3").rstrip("/")
 
     @field_validator("repos")
     @classmethod
@@ -89,6 +87,20 @@ class GithubConfig(_Model):
                 raise ValueError(f"{repo!r} is not owner/name")
         return v
 
+    @field_validator("org")
+    @classmethod
+    def _org(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[A-Za-z0-9_.-]+", v):
+            raise ValueError(f"{v!r} is not an organisation name (the part before '/' in owner/name)")
+        return v
+
+    @model_validator(mode="after")
+    def _something_to_sync(self) -> "GithubConfig":
+        if not self.repos and not self.org:
+            raise ValueError('names no repositories: add repos = ["owner/name", ...] or org = "name" (every '
+                             'non-archived, non-fork repository of the organisation), or remove [github]')
+        return self
+
 
 class JiraConfig(_Model):
     url: str
@@ -97,10 +109,15 @@ class JiraConfig(_Model):
     jql: str = "order by updated"
     component_leads: bool = False
     # request economy and failure handling (docs/jira.md); the defaults suit Atlassian's servers
-    overlap_minutes: float = Field(2, ge=0)      # the cursor re-reads this much (index lag, clock skew)
-    retries: int = Field(3, ge=0)                # the jira library's retries on 429, 503, dropped connections
-    max_retry_delay: float = Field(60, ge=0)     # the longest wait between those retries, in seconds
-    timeout: float = Field(60, gt=0)             # seconds per request
+    overlap_minutes: Number = Field(2, ge=0)     # the cursor re-reads this much (index lag, clock skew)
+    retries: Count = Field(3, ge=0)              # the jira library's retries on 429, 503, dropped connections
+    max_retry_delay: Number = Field(60, ge=0)    # the longest wait between those retries, in seconds
+    timeout: Number = Field(60, gt=0)            # seconds per request
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        return http_url(v, "Jira Cloud: https://SITE.atlassian.net; Data Center: https://HOST")
 
 
 class GitSource(_Model):
@@ -121,15 +138,7 @@ class Person(_Model):
     name: str | None = None
     role: str | None = None
     team: str | None = None
-    identities: list[str] = Field(default_factory=list)
-
-    @field_validator("identities")
-    @classmethod
-    def _identities(cls, v: list[str]) -> list[str]:
-        for ident in v:
-            if not IDENTITY_RE.match(ident):
-                raise ValueError(f"{ident!r} is not an identity like github:login, jira:ID or email:ADDRESS")
-        return v
+    identities: list[IdentityId] = Field(default_factory=list)
 
 
 class Area(_Model):
@@ -162,7 +171,7 @@ class Area(_Model):
 
 class RoleRule(_Model):
     role: str | None = None
-    roles: dict[str, float] | None = None
+    roles: dict[str, Number] | None = None
     kinds: list[str] = Field(default_factory=list)
     labels: list[str] = Field(default_factory=list)
     components: list[str] = Field(default_factory=list)
@@ -197,7 +206,7 @@ class Config(_Model):
     jira: JiraConfig | None = None
     git: list[GitSource] = Field(default_factory=list)
     codeowners: list[CodeownersSource] = Field(default_factory=list)
-    weights: dict[str, float] = Field(default_factory=dict)
+    weights: dict[str, Number] = Field(default_factory=dict)
     people: list[Person] = Field(default_factory=list)
     areas: list[Area] = Field(default_factory=list)
     role_rules: list[RoleRule] = Field(default_factory=list)
@@ -288,9 +297,13 @@ def _cross_problems(cfg: Config):
         if area.id == "(unmapped)":
             yield _Problem(f"{where}.id: '(unmapped)' is reserved")
         for j, tm in enumerate(area.taste_makers):
-            if ":" not in tm and tm not in declared:
+            if tm in declared:
+                continue
+            if ":" not in tm:
                 yield _Problem(f"{where}.taste_makers[{j}]: {tm!r} names no person; declare it under [[people]] "
                                f"or write an identity like github:{tm}")
+            elif (problem := identity_problem(tm)):
+                yield _Problem(f"{where}.taste_makers[{j}]: {problem}")
         for j, role in enumerate(area.requires or []):
             if (p := role_ok(role, f"{where}.requires[{j}]")):
                 yield p
@@ -308,43 +321,6 @@ def split_repo_prefix(pattern: str) -> tuple[str | None, str]:
     if m:
         return m.group(1), m.group(2)
     return None, pattern
-
-
-_PLAIN_DIR = re.compile(r"/?((?:[A-Za-z0-9_.-]+/)+)\*\*")
-
-
-def plain_dir_prefix(pattern: str) -> str | None:
-    """For a pattern that is a plain directory path and ``/**`` (``src/billing/**``,
-    ``/services/search/**``: most area rules), the prefix its paths start with
-    (``src/billing/``); None for any other pattern. pathspec's gitignore form of such a
-    pattern is the regex ``^src/billing/``, always valid, a prefix test: knowing that, a
-    report skips compiling hundreds of regexes (~0.15 ms each)."""
-    plain = _PLAIN_DIR.fullmatch(pattern)
-    return plain.group(1) if plain else None
-
-
-@functools.lru_cache(maxsize=4096)
-def gitignore_patterns(pattern: str) -> list:
-    """pathspec's compiled gitignore form of one path pattern, kept: the config's check
-    and the area mapping would otherwise compile each of a big config's hundreds of
-    patterns twice per report. Raises pathspec's errors for a bad pattern.
-
-    pathspec is imported here, at the first pattern that is not a plain directory
-    (`plain_dir_prefix`): its import takes ~0.05 s, and a config of plain ones needs none."""
-    import pathspec
-
-    return pathspec.GitIgnoreSpec.from_lines([pattern]).patterns
-
-
-def check_glob(pattern: str) -> None:
-    if not pattern.strip():
-        raise ValueError("an empty path pattern matches nothing")
-    if plain_dir_prefix(pattern) is not None:
-        return
-    try:
-        gitignore_patterns(pattern)
-    except Exception as exc:  # pathspec raises its own error types
-        raise ValueError(f"bad path pattern {pattern!r}: {exc}") from None
 
 
 # -- loading -------------------------------------------------------------------------
@@ -391,18 +367,41 @@ def parse_config(data: dict, path: Path | None = None) -> Config:
 
 
 def load_config(path: str | Path) -> Config:
-    """Read and validate `zones.toml`. Raises ConfigError with one line."""
+    """Read and validate `zones.toml`. Raises ConfigError with one line.
+
+    Every message names the file by its absolute path, as `check` and the commands do
+    (`Config.path`), whether the mistake is in reading, parsing or validating it."""
     path = Path(path)
+    shown = path.resolve()
+    if path.is_dir():
+        inside = path / "zones.toml"
+        raise ConfigError(f"{shown}: is a folder; --config (or ZONEMAP_CONFIG) needs a zones.toml file"
+                          + (f": {inside.resolve()}?" if inside.is_file() else ""))
     if not path.exists():
-        raise ConfigError(f"{path}: no such config file; write one (see the README's Configuration) "
+        raise ConfigError(f"{shown}: no such config file; write one (see the README's Configuration) "
                           f"or pass --config / set ZONEMAP_CONFIG; `zonemap demo` needs none")
     try:
-        data = parse_toml(path.read_text(encoding="utf-8"))
+        data = parse_toml(_read_text(path, shown))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
-    return parse_config(data, path.resolve())
+        raise ConfigError(f"{shown}: not valid TOML: {exc}") from None
+    return parse_config(data, shown)
+
+
+def _read_text(file: Path, shown: Path | str) -> str:
+    """A UTF-8 text file's text, without the byte-order mark some editors write first;
+    ConfigError naming `shown` for a file that cannot be read or is not UTF-8 text."""
+    try:
+        return file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raw = bytes(exc.object)
+        kind = " (it looks like UTF-16)" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"{shown}: not UTF-8 text{kind}: byte 0x{raw[exc.start:exc.start + 1].hex()} on line "
+                          f"{line}; save it as UTF-8") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{shown}: is a folder, not a file") from None
+    except OSError as exc:
+        raise ConfigError(f"{shown}: cannot read: {exc.strerror or exc}") from None
 
 
 def _add_codeowners_areas(cfg: Config, name: str) -> None:
@@ -417,18 +416,17 @@ def _add_codeowners_areas(cfg: Config, name: str) -> None:
     generated: list[Area] = []
     for i, src in enumerate(cfg.codeowners):
         file = (cfg.base_dir / src.file)
-        try:
-            text = file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"{name}: codeowners[{i}].file: cannot read {file}: {exc.strerror}") from None
-        for entry in areas_from_codeowners(text, src.repo, group=src.group):
-            entry = {k: v for k, v in entry.items() if k in Area.model_fields}
+        text = _read_text(file, f"{name}: codeowners[{i}].file: {file}")
+        for found in areas_from_codeowners(text, src.repo, group=src.group):
+            entry = {k: v for k, v in found.items() if k in Area.model_fields}
             if entry["id"] in known:
                 continue  # a hand-written area of the same id wins
             try:
                 area = Area.model_validate(entry)
             except ValidationError as exc:
-                raise ConfigError(f"{name}: codeowners[{i}]: {_explain(exc, entry)}") from None
+                lines = ", ".join(str(n) for n in found.get("lines", []))
+                raise ConfigError(f"{name}: codeowners[{i}]: {file} line {lines}: {_explain(exc, entry)} "
+                                  f"(fix that line, or list the areas in zones.toml instead)") from None
             area.origin = f"CODEOWNERS {src.repo or src.file}"
             generated.append(area)
             known.add(area.id)

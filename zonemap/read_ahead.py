@@ -82,7 +82,7 @@ def report_window(request: ReportRequest) -> tuple[Path, tuple[int, int]] | None
     config's `[settings] as_of`, `window_weeks` and `[store] url`; None when unsure."""
     path = request.config or Path(DEFAULT_CONFIG)
     try:
-        data = parse_ahead(path.read_text(encoding="utf-8"))
+        data = parse_ahead(path.read_text(encoding="utf-8-sig"))  # a byte-order mark is allowed, as the config reader allows it
     except Exception:  # missing, unreadable, not TOML: the CLI says so
         return None
     settings, store = data.get("settings", {}), data.get("store", {})

@@ -6,14 +6,15 @@ import json
 from datetime import date
 
 from .config import Config
+from .config_values import AS_OF_MAX, AS_OF_MIN
 from .frames import ANALYSIS_ITEM_COLUMNS
 from .locate import report_bounds, today_utc
 from .store import Store
 
 
-# The report dates the analysis can compute: its times are pandas datetime64, which end
-# in 2262; records before 1970 are refused at import (docs/records.md).
-FIRST_AS_OF, LAST_AS_OF = date(1970, 1, 1), date(2200, 12, 31)
+# The report dates the analysis can compute (its times are pandas datetime64, which end
+# in 2262; records outside 1970-2200 are refused at import): the config's range for as_of.
+FIRST_AS_OF, LAST_AS_OF = AS_OF_MIN, AS_OF_MAX
 
 
 def as_of_date(cfg: Config, given: str | None) -> date:
