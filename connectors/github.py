@@ -5,7 +5,9 @@ stored cursor through a callable and yields :class:`~connectors.base.Batch` es
 (records + the cursor that follows them) and, for a repository that failed, a
 :class:`~connectors.base.SourceError` (the other repositories go on). An exhausted
 primary rate limit whose reset is far away raises ``SourceError`` with
-``resume_at``: everything before it was yielded, so it is committed.
+``resume_at``: everything before it was yielded, so it is committed. So does a GitHub
+that cannot be reached at all (connection refused, unknown host, TLS failure): every
+repository would fail the same way.
 
 One pass over a repository, with ``S`` its cursor's ``since``:
 
@@ -42,6 +44,8 @@ from .github_map import (commit_item_id, commit_records, issue_comment_activity,
                          item_record, merge_identities, number_from_url, opening_activities, parse_time,
                          review_activity, review_comment_activity)
 from .records import Record, format_time
+from .secrets import server_text
+from .transport import NO_CONNECTION, classify, connection_failure
 
 DEFAULT_OVERLAP = timedelta(minutes=5)
 COMMIT_BATCH = 100
@@ -137,6 +141,7 @@ class RepoSync:
             self.progress(self.repo, self.counts.as_dict())
 
     def batches(self) -> Iterator[Batch]:
+        self._report()  # the repository's progress row shows from its first request (and its retries)
         yield from self._issues()
         yield from self._commits()
 
@@ -275,22 +280,37 @@ def _is_primary_limit(exc: GithubException) -> bool:
     return isinstance(exc, RateLimitExceededException) and message.lower().startswith("api rate limit exceeded")
 
 
-def describe_failure(exc: Exception, token_env: str) -> str:
-    """One line for the user; never the token (messages come from GitHub or are ours)."""
+def describe_failure(exc: Exception, token_env: str, base_url: str | None = None, *, checking: bool = False) -> str:
+    """One line for the user, never holding the token.
+
+    Server text (an error's ``message``) is scrubbed of credentials: a proxy or server
+    may echo the Authorization header. ``checking``: for `zonemap check --online`, whose
+    remedy is to try again, not to run sync.
+    """
+    later = "try again later" if checking else "run sync again later"
+    resume = "try again" if checking else "run sync again to resume"
+    where = f"GitHub at {base_url}" if base_url else "GitHub"
     if isinstance(exc, BadCredentialsException) or getattr(exc, "status", None) == 401:
         return f"GitHub rejected the token (401 bad credentials); check the token in ${token_env}"
     if isinstance(exc, UnknownObjectException):
         return "repository not found (404), or the token cannot read it; check [github] repos and the token's access"
     if isinstance(exc, GithubException):
-        message = exc.data.get("message") if isinstance(exc.data, dict) else None
-        return f"GitHub answered {exc.status}{': ' + str(message) if message else ''}; run sync again later"
+        message = server_text(exc.data.get("message")) if isinstance(exc.data, dict) else ""
+        return f"GitHub answered {exc.status}{': ' + message if message else ''}; {later}"
     if isinstance(exc, requests.exceptions.RetryError):
         m = re.search(r"too many (\d+) error responses", str(exc))
         why = f"{m.group(1)} responses" if m else "errors"
-        return f"GitHub kept failing ({why}) after all retries; run sync again later"
-    if isinstance(exc, requests.exceptions.RequestException):
-        return f"the connection to GitHub failed ({exc.__class__.__name__}); run sync again to resume"
-    return "GitHub sent a malformed or truncated answer; run sync again to resume"
+        return f"GitHub kept failing ({why}) after all retries; {later}"
+    kind = (classify(exc) or ("",))[0]
+    if kind == "header":  # nothing was sent: the token cannot go into the Authorization header
+        return (f"the token in ${token_env} contains characters not allowed in an HTTP header "
+                "(a line break, a control character or a non-Latin-1 character); set it to the token alone")
+    line = connection_failure(exc, where, "[github] base_url", resume)
+    if line is not None:
+        return line
+    if isinstance(exc, requests.exceptions.RequestException) and not isinstance(exc, ValueError):
+        return f"the request to {where} failed ({exc.__class__.__name__}); {resume}"
+    return f"{where} sent a malformed or truncated answer; {resume}"
 
 
 def sync_repos(api: Api, repos: list[str], cursor_of: Callable[[str], dict | None], *, org: str | None = None,
@@ -304,8 +324,9 @@ def sync_repos(api: Api, repos: list[str], cursor_of: Callable[[str], dict | Non
         try:
             listed, batch = org_repos(api, org, cursor_of(f"org:{org}"))
         except failures as exc:
-            _raise_if_rate_limited(exc, api)
-            yield SourceError(describe_failure(exc, token_env).replace("repository", "organisation"), scope=f"org:{org}")
+            _raise_if_source_down(exc, api, token_env)
+            yield SourceError(describe_failure(exc, token_env, api.base_url).replace("repository", "organisation"),
+                              scope=f"org:{org}")
         else:
             yield batch
             repos += [r for r in listed if r not in repos]
@@ -314,12 +335,15 @@ def sync_repos(api: Api, repos: list[str], cursor_of: Callable[[str], dict | Non
         try:
             yield from job.batches()
         except failures as exc:
-            _raise_if_rate_limited(exc, api)
-            yield SourceError(describe_failure(exc, token_env), scope=repo)
+            _raise_if_source_down(exc, api, token_env)
+            yield SourceError(describe_failure(exc, token_env, api.base_url), scope=repo)
 
 
-def _raise_if_rate_limited(exc: Exception, api: Api) -> None:
-    """An exhausted primary limit ends the whole source: the same for every repository."""
+def _raise_if_source_down(exc: Exception, api: Api, token_env: str) -> None:
+    """An exhausted primary limit, or a GitHub that cannot be reached at all (refused, unknown
+    host, TLS), ends the whole source: the same for every repository, so one line, not one each."""
+    if (classify(exc) or ("",))[0] in NO_CONNECTION:
+        raise SourceError(describe_failure(exc, token_env, api.base_url)) from None
     if isinstance(exc, GithubException) and _is_primary_limit(exc):
         at = _reset_time(exc, api)
         raise SourceError(f"GitHub's rate limit is exhausted until {at:%Y-%m-%d %H:%M} UTC",

@@ -16,7 +16,13 @@ from typing import Any
 from github import Auth, Github, GithubRetry
 from github.Requester import Requester
 
+from .transport import CONNECT_RETRIES, OnRetry, RetryNotes
+
 DEFAULT_BASE_URL = "https://api.github.com"
+
+
+class _Retry(RetryNotes, GithubRetry):
+    """``GithubRetry`` that tells ``on_retry`` about each retry (for the progress display)."""
 
 
 @dataclass
@@ -27,19 +33,30 @@ class ClientOptions:
     per_page: int = 100
     seconds_between_requests: float | None = 0.25  # PyGithub's throttle; None against a local fake
     retries: int = 8  # GithubRetry total: 5xx, 429, secondary limits, dropped connections
+    connect_retries: int = CONNECT_RETRIES  # at most this many of them when no connection can be made
     backoff_factor: float = 1.0  # urllib3 exponential backoff between retries
     secondary_rate_wait: float = 60.0  # wait after a secondary rate limit
     max_rate_limit_wait: float | None = 120.0  # a primary-limit reset further away stops the sync; None waits
     timeout: int = 30
+    on_retry: OnRetry | None = None  # told "retrying: HTTP 502, retry 2 in 2 s" before each retry
 
 
 def make_client(token: str, options: ClientOptions) -> Github:
-    """A PyGithub client: token auth, 100 per page, GithubRetry that also retries 429."""
-    retry = GithubRetry(
-        total=options.retries, backoff_factor=options.backoff_factor,
+    """A PyGithub client: token auth, 100 per page, GithubRetry that also retries 429.
+
+    urllib3 counts a refused connection, an unknown host and a connect timeout against
+    ``connect``, a TLS or proxy failure against ``other`` (each as well as ``total``):
+    capping both keeps an unreachable ``base_url`` from waiting through the whole backoff
+    meant for 5xx answers and dropped connections.
+    """
+    retry = _Retry(
+        total=options.retries, connect=min(options.retries, options.connect_retries),
+        other=min(options.retries, options.connect_retries),
+        backoff_factor=options.backoff_factor,
         secondary_rate_wait=options.secondary_rate_wait, max_rate_limit_wait=options.max_rate_limit_wait,
         status_forcelist=list(range(500, 600)) + [429],
     )
+    retry.on_retry = options.on_retry
     return Github(auth=Auth.Token(token), base_url=options.base_url.rstrip("/"), per_page=options.per_page,
                   retry=retry, seconds_between_requests=options.seconds_between_requests,
                   seconds_between_writes=options.seconds_between_requests,  # GraphQL POSTs only read
@@ -81,6 +98,10 @@ class Api:
         self.client = client
         self.requester: Requester = client.requester
         self.requests = 0
+
+    @property
+    def base_url(self) -> str:
+        return self.requester.base_url
 
     @property
     def rate_remaining(self) -> int | None:

@@ -13,7 +13,9 @@ access token).  :func:`fetch_issues` is a generator of :class:`~connectors.base.
 - issues already stored with the same ``updated`` (the cursor remembers those in the
   overlap) are skipped, so a resync without changes costs one search request.
 
-Every failure leaves as a one-line :class:`~connectors.base.SourceError` without secrets.
+Every failure leaves as a one-line :class:`~connectors.base.SourceError` without secrets
+(server text is scrubbed: ``connectors.secrets``); a server that cannot be reached fails
+fast with its URL named (``connectors.transport``).
 The generator never touches the store; the record mapping is in ``jira_records``.
 """
 
@@ -32,6 +34,8 @@ from jira import JIRA, JIRAError
 from .base import Batch, SourceError
 from .jira_records import EPIC_LINK, component_records, issue_records, parse_time, project_key
 from .records import format_time
+from .secrets import register, server_text
+from .transport import CONNECT_RETRIES, JiraAdapter, OnRetry, classify, connection_failure
 
 FIELDS = ["summary", "issuetype", "status", "labels", "components", "parent", EPIC_LINK,
           "project", "assignee", "reporter", "creator", "created", "updated", "comment"]
@@ -45,20 +49,30 @@ Progress = Callable[[str], None]
 
 def connect(url: str, token: str, email: str | None = None, *, retries: int = 3,
             max_retry_delay: float = 60.0, timeout: float = 60.0,
-            auth_hint: str = "check the Jira credentials") -> JIRA:
+            auth_hint: str = "check the Jira credentials", on_retry: OnRetry | None = None) -> JIRA:
     """A ``jira.JIRA`` client: basic auth (Cloud) with ``email``, else a bearer PAT.
 
-    Construction fetches ``serverInfo``, which tells Cloud from Data Center.  The
-    library retries 429, 503 with ``Retry-After`` and dropped connections ``retries``
-    times, sleeping at most ``max_retry_delay`` seconds.  Its own log (which can hold
-    response dumps) is silenced.
+    The library retries 429, 503 with ``Retry-After`` and dropped connections ``retries``
+    times, sleeping at most ``max_retry_delay`` seconds. A connection that cannot be made
+    at all (refused, unknown host) is retried quickly a time or two in urllib3 and then
+    fails, without the library's slow retries (``connectors.transport.JiraAdapter``);
+    ``on_retry`` hears of every retry. Its own log (which can hold response dumps) is
+    silenced. ``serverInfo`` (Cloud or Data Center?) is fetched once the session is set
+    up, so it gets the same retries and ceiling as every later request.
     """
+    register(token, user=email)
     with jira_errors(url, auth_hint):
         auth = {"basic_auth": (email, token)} if email else {"token_auth": token}
         client = JIRA(server=url, **auth, timeout=timeout, max_retries=retries,
-                      logging=False, get_server_info=True)
-    # the library offers no argument for it; the serverInfo request above used its 60 s
-    client._session.max_retry_delay = max_retry_delay
+                      logging=False, get_server_info=False)
+        session = client._session  # the library offers no arguments for these
+        session.max_retry_delay = max_retry_delay
+        adapter = JiraAdapter(min(retries, CONNECT_RETRIES), on_retry, lambda: session.max_retries)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        info = client.server_info()  # what get_server_info=True does in the constructor
+        client._version = tuple(info["versionNumbers"])
+        client.deploymentType = info.get("deploymentType")
     return client
 
 
@@ -75,32 +89,40 @@ def scope_of(url: str, jql: str) -> str:
 def _describe(exc: BaseException, url: str, auth_hint: str) -> str:
     """One line for a failure, built from the status and the server's message only.
 
-    ``str(JIRAError)`` is never used: it dumps the request headers, credentials included.
+    ``str(JIRAError)`` is never used: it dumps the request headers, credentials included;
+    and the server's message is scrubbed of credentials, since a server or proxy may echo
+    the Authorization header in it.
     """
+    where = f"Jira at {url}"
     if isinstance(exc, JIRAError):
         status = exc.status_code
-        text = " ".join(str(exc.text or "").split())[:200]
+        text = server_text(exc.text)
         if status == 401:
-            return f"Jira at {url} rejected the credentials (HTTP 401): {auth_hint}"
+            return f"{where} rejected the credentials (HTTP 401): {auth_hint}"
         if status == 403:
-            return f"Jira at {url} refused access (HTTP 403): {text or 'the account lacks permission'}"
+            return f"{where} refused access (HTTP 403): {text or 'the account lacks permission'}"
         if status == 410:
-            return (f"Jira at {url} answered 410 Gone on a removed API ({text or 'legacy search'}); "
+            return (f"{where} answered 410 Gone on a removed API ({text or 'legacy search'}); "
                     "Jira Cloud must report deploymentType Cloud in /rest/api/2/serverInfo")
         if status == 400:
-            return f"Jira at {url} rejected the query (HTTP 400): {text}; check [jira] jql"
+            return f"{where} rejected the query (HTTP 400): {text}; check [jira] jql"
         if status in (429, 503):
-            return f"Jira at {url} is rate limiting or unavailable (HTTP {status}); try again later"
+            return f"{where} is rate limiting or unavailable (HTTP {status}); try again later"
         if status is None:
-            return f"Jira at {url} failed: {text or 'empty response'}"
-        return f"Jira at {url} failed with HTTP {status}: {text or 'no message'}"
-    if isinstance(exc, requests.exceptions.Timeout):
-        return f"Jira at {url} did not answer in time; try again later"
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        return f"cannot connect to Jira at {url} (connection failed after retries); check [jira] url"
-    if isinstance(exc, (ValueError, KeyError, TypeError, AttributeError)):
-        return f"Jira at {url} sent a response zonemap cannot read (malformed JSON or missing keys)"
-    return f"Jira at {url} failed: {type(exc).__name__}"
+            return f"{where} failed: {text or 'empty response'}"
+        return f"{where} failed with HTTP {status}: {text or 'no message'}"
+    kind = (classify(exc) or ("",))[0]
+    if kind == "header":  # nothing was sent
+        return ("a Jira credential contains characters not allowed in an HTTP header (a line break, a control "
+                f"character or a non-Latin-1 character); {auth_hint}")
+    line = connection_failure(exc, where, "[jira] url", "try again later")
+    if line is not None:
+        return line
+    if isinstance(exc, (ValueError, KeyError, TypeError, AttributeError)):  # requests' JSONDecodeError too
+        return f"{where} sent a response zonemap cannot read (malformed JSON or missing keys)"
+    if isinstance(exc, requests.exceptions.RequestException):
+        return f"the request to {where} failed ({type(exc).__name__}); try again later"
+    return f"{where} failed: {type(exc).__name__}"
 
 
 @contextmanager

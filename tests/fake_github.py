@@ -4,7 +4,8 @@ It serves an :class:`~fake_github_data.Org` the way GitHub does: token auth, exa
 ``Link`` pagination carrying every query parameter, ``since``, ``X-RateLimit-*``
 once per response, ETags with 304 (not counted against the limit), an optional
 ``/api/v3`` prefix (GraphQL then lives at ``/api/graphql``), per-endpoint request
-counts, the GraphQL queries received, and injected faults.
+counts, the GraphQL queries received, and injected faults (one of which echoes the
+request's ``Authorization`` header in its message, as a misbehaving proxy does).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Fault:
     after: int = 0  # let this many matching requests through first
     retry_after: int | None = None  # 429/403: send Retry-After
     reset_in: int = 3600  # primary: seconds until X-RateLimit-Reset
+    message: str | None = None  # a status fault's "message"; "{authorization}" becomes the request's header
 
 
 class FakeGitHub:
@@ -202,7 +204,9 @@ class FakeGitHub:
         elif kind == 401:
             self._send(h, method, path, 401, {"message": "Bad credentials"})
         else:
-            self._send(h, method, path, int(kind), {"message": f"fault {kind}"}, extra=headers)
+            message = (fault.message.replace("{authorization}", h.headers.get("Authorization") or "")
+                       if fault.message else f"fault {kind}")  # a server (or proxy) that echoes the request
+            self._send(h, method, path, int(kind), {"message": message}, extra=headers)
         return True
 
     def _record(self, method: str, path: str, status: int) -> None:

@@ -10,7 +10,8 @@ Cloud embeds at most 20 comments and changelog entries per issue, as Atlassian d
 
 Requests are counted per endpoint (``fake.counts``) and logged (``fake.log``);
 :meth:`FakeJira.fault` injects failures (a status with headers, a dropped connection,
-a malformed body, a slow answer) for the next N requests to an endpoint.
+a malformed body, a slow answer, a body echoing the request's credentials) for the next
+N requests to an endpoint.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class Fault:
     kind: str = "status"  # status | drop | malformed | slow
     status: int = 500
     headers: dict = field(default_factory=dict)
-    body: str = ""
+    body: str = ""  # "{authorization}" becomes the request's Authorization header, "{credentials}" its value
     times: int = 1  # how many requests it hits; -1 = all
     delay: float = 0.0
     after: int = 0  # matching requests to let through first
@@ -215,7 +216,9 @@ class FakeJira:
             elif fault.kind == "malformed":
                 return self._send(req, 200, '{"issues": [{"key": "WEB-1", "fie')
             else:
-                return self._send(req, fault.status, fault.body or json.dumps(
+                auth = req.headers.get("Authorization") or ""  # a server (or proxy) that echoes the request
+                body = fault.body.replace("{authorization}", auth).replace("{credentials}", auth.partition(" ")[2])
+                return self._send(req, fault.status, body or json.dumps(
                     {"errorMessages": [f"injected {fault.status}"], "errors": {}}), fault.headers)
         if not self._authorized(req.headers.get("Authorization")):
             return self._send(req, 401, "Client must be authenticated to access this resource.",

@@ -6,7 +6,8 @@ reads credentials and cursors and yields the connector's batches. Here every bat
 committed together with its cursor (one transaction), so an interrupted sync resumes
 where it stopped. A yielded :class:`SourceError` ends one scope (a repository, a
 query) and the others go on; a raised one ends the source. Either way what was
-committed stays, the failing batch leaves nothing, and the exit status is 1.
+committed stays, the failing batch leaves nothing, and the exit status is 1. Error lines
+are scrubbed of credentials (``connectors.secrets``) once more before they are kept.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from connectors.base import Batch, SourceError
+from connectors.secrets import scrub
 
 from .config import Config
 from .store import Store
@@ -72,7 +74,7 @@ def run_sync(cfg: Config, store: Store, sources: list[str] | None = None, *, ful
 
 def _failed(outcome: SyncOutcome, source: str, exc: SourceError) -> None:
     where = f"{source} {exc.scope}" if exc.scope else source
-    outcome.errors.append(f"{where}: {exc}")
+    outcome.errors.append(scrub(f"{where}: {exc}"))  # the last guard: no credential in a shown line
     outcome.failed.add(source)
     if exc.resume_at:
         outcome.resume_at = exc.resume_at

@@ -15,23 +15,34 @@ from typing import Any, Callable, Iterator
 
 from connectors import jira as jira_connector
 from connectors.base import Batch, SourceError
+from connectors.secrets import header_problem, register
+from connectors.transport import OnRetry
 
 from .config import Config, JiraConfig
 from .store import Store
 
 
-def _env(name: str, what: str) -> str:
+def _env(name: str, what: str, secret: bool = True) -> str:
     value = (os.environ.get(name) or "").strip()
     if not value:
         raise SourceError(f"environment variable {name} is not set: put {what} in it ([jira] in the config names it)")
+    if secret:
+        register(value)
+    problem = header_problem(value)
+    if problem:  # requests or http.client would refuse it: say so before anything is sent (and never quote it)
+        raise SourceError(f"the {'token' if secret else 'email address'} in ${name} contains {problem}, which is "
+                          f"not allowed in an HTTP header; set {name} to {what} alone")
     return value
 
 
 def credentials(jc: JiraConfig) -> tuple[str, str | None]:
-    """(token, email or None) from the environment variables named in ``[jira]``."""
+    """(token, email or None) from the environment variables named in ``[jira]``; the token is
+    registered for scrubbing (``connectors.secrets``) and both are fit for an HTTP header."""
     if jc.email_env:
-        return (_env(jc.token_env, "the Jira Cloud API token"),
-                _env(jc.email_env, "the email address of the Jira Cloud account"))
+        token = _env(jc.token_env, "the Jira Cloud API token")
+        email = _env(jc.email_env, "the email address of the Jira Cloud account", secret=False)
+        register(token, user=email)
+        return token, email
     return _env(jc.token_env, "the Jira Data Center personal access token"), None
 
 
@@ -42,12 +53,12 @@ def auth_hint(jc: JiraConfig) -> str:
             f"for Jira Cloud also set [jira] email_env)")
 
 
-def client(jc: JiraConfig):
+def client(jc: JiraConfig, on_retry: OnRetry | None = None):
     """A connected ``jira.JIRA`` for the configured server (raises SourceError)."""
     token, email = credentials(jc)
     return jira_connector.connect(jc.url, token, email, retries=jc.retries,
                                   max_retry_delay=jc.max_retry_delay, timeout=jc.timeout,
-                                  auth_hint=auth_hint(jc))
+                                  auth_hint=auth_hint(jc), on_retry=on_retry)
 
 
 def batches(cfg: Config, store: Store, full: bool = False, progress: Any = None,
@@ -56,10 +67,11 @@ def batches(cfg: Config, store: Store, full: bool = False, progress: Any = None,
     jc = cfg.jira
     if jc is None:
         return
-    conn = client(jc)
     scope = jira_connector.scope_of(jc.url, jc.jql)
-    task = progress.add_task(f"jira {jc.jql}", total=None, info="connected") if progress else None
+    task = progress.add_task(f"jira {jc.jql}", total=None, info=f"connecting to {jc.url}") if progress else None
     say: Callable[[str], None] = (lambda msg: progress.update(task, info=msg)) if progress else (lambda _m: None)
+    conn = client(jc, on_retry=say)  # retries show in the row until the next update
+    say("connected")
     issues = 0
     try:
         for batch in jira_connector.fetch_issues(
@@ -78,7 +90,7 @@ def check(cfg: Config, echo: Callable[[str], None]) -> list[str]:
     """Log in, say as whom and where, and run the JQL for one issue; problems as lines."""
     jc = cfg.jira
     try:
-        conn = client(jc)
+        conn = client(jc, on_retry=lambda text: echo(f"jira: {text}"))
         try:
             with jira_connector.jira_errors(jc.url, auth_hint(jc)):
                 me = conn.myself()
