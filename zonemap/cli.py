@@ -109,7 +109,9 @@ def _die(exc: object, code: int) -> None:
         import traceback
 
         traceback.print_exception(exc)  # the traceback --debug asks for, and still the exit status
-    err.print(f"error: {exc}", markup=False)
+    from connectors.secrets import scrub  # the last guard: no credential in any error line
+
+    err.print(f"error: {scrub(str(exc))}", markup=False)
     raise typer.Exit(code)
 
 
