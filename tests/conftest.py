@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import textwrap
 from pathlib import Path
 
@@ -84,3 +86,14 @@ def org(tmp_path, write_config):
     store.upsert(records)
     store.close()
     return config
+
+
+@contextlib.contextmanager
+def closed_port():
+    """A 127.0.0.1 port nobody listens on (bound, not listening: connecting is refused)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        sock.close()

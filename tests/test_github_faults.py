@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from conftest import closed_port
 from github_helpers import TOKEN, TOKEN_ENV, env, make_fake, snapshot, write_setup
 from typer.testing import CliRunner
 
@@ -180,15 +179,6 @@ def check_online(cfg: Path, db: Path, environment: dict | None = None):
     return result, result.output
 
 
-@contextmanager
-def closed_port():
-    """A 127.0.0.1 port nobody listens on (bound, not listening: connecting is refused)."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    try:
-        yield sock.getsockname()[1]
-    finally:
-        sock.close()
 
 
 def test_a_server_echoing_the_token_does_not_get_it_printed(fake, tmp_path):

@@ -6,7 +6,6 @@ import base64
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from conftest import closed_port
 from fake_jira import FakeJira, ago
 from jira_helpers import (EMAIL, TOKEN, config_text, env, expected_counts, fake, make_fake,  # noqa: F401 (fixture)
                           stored, sync_runner)
@@ -149,15 +149,6 @@ def test_a_server_echoing_the_credentials_does_not_get_them_printed(fake, sync, 
     assert "[redacted]" in result.output and not any(secret in result.output for secret in WIRE), result.output
 
 
-@contextlib.contextmanager
-def closed_port():
-    """A 127.0.0.1 port nobody listens on (bound, not listening: connecting is refused)."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    try:
-        yield sock.getsockname()[1]
-    finally:
-        sock.close()
 
 
 @pytest.mark.parametrize("mode,retries,target", [("cloud", 3, "closed port"), ("dc", 0, "closed port"),
