@@ -52,7 +52,7 @@ def _no_activity(view: state.ViewState, facts: dict) -> loading.Problem:
 
 def main() -> None:
     present = _present_from_url()
-    st.set_page_config(page_title="zonemap", page_icon=":material/shield:", layout="wide",
+    st.set_page_config(page_title="zonemap", page_icon=ui.page_icon(), layout="wide",
                        initial_sidebar_state="collapsed" if present else "expanded")
     try:
         source, cfg, store = loading.locate()

@@ -1,9 +1,10 @@
 """The areas-and-people network: its graph, layout and plotly figure (no Streamlit).
 
 Areas are squares coloured by coverage state, people are circles coloured by
-inferred role; both are sized by FTE. A grey edge joins a person to an area they put at
-least ``min_fte`` into and is as thick as that FTE; a dotted gold edge joins a
-taste-maker to the area they steer.
+inferred role; both are sized by FTE. A grey edge joins a person to an area they put
+at least ``min_fte`` into and is as thick as that FTE; a dotted gold edge joins a
+taste-maker to the area they steer. Node labels are names from the records, so they
+reach plotly through :func:`dashboard.charts.plain` (escaped, never markup).
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ import networkx as nx
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts import empty_figure, role_colours, styled
+from dashboard.charts import STATE_COLOURS, empty_figure, plain, role_colours, styled
 
-STATES = {  # coverage state -> (colour, words)
-    "taste_maker_gap": ("#DC2626", "taste-maker gap"),
-    "role_gap": ("#F59E0B", "role or curation gap"),
-    "covered": ("#16A34A", "covered"),
-    "inactive": ("#9CA3AF", "inactive"),
+STATES = {  # coverage state -> (colour, words); no colour of a role (see dashboard.charts)
+    "taste_maker_gap": (STATE_COLOURS["gap"], "taste-maker gap"),
+    "role_gap": (STATE_COLOURS["role_gap"], "role or curation gap"),
+    "covered": (STATE_COLOURS["covered"], "covered"),
+    "inactive": (STATE_COLOURS["inactive"], "inactive"),
 }
 TASTE_MAKER_GAPS = ("no_taste_maker", "absent_taste_maker")
 
@@ -99,8 +100,10 @@ def _size(fte: float, base: float, per: float) -> float:
     return base + per * math.sqrt(max(fte, 0.0))
 
 
-def network_figure(graph: nx.Graph, pos: dict, roles: list[str], *, big: bool = False) -> go.Figure:
-    """Plotly network of ``graph`` at ``pos``: one legend entry per state and role."""
+def network_figure(graph: nx.Graph, pos: dict, roles: list[str], *, label_people: bool = False,
+                   big: bool = False) -> go.Figure:
+    """Plotly network of ``graph`` at ``pos``: one legend entry per state and role. Areas
+    are always labelled; people too with ``label_people`` (a focused, smaller graph)."""
     if graph.number_of_nodes() == 0:
         return empty_figure("Nothing to draw: no area or person in this window", big=big)
     fig = go.Figure()
@@ -119,11 +122,13 @@ def network_figure(graph: nx.Graph, pos: dict, roles: list[str], *, big: bool = 
         if group.empty:
             continue
         fig.add_trace(go.Scatter(
-            x=group["x"], y=group["y"], mode="markers", name=role or "no role",
+            x=group["x"], y=group["y"], mode="markers+text" if label_people else "markers",
+            name=plain(role or "no role"), textposition="bottom center",
+            textfont=dict(size=16 if big else 12, color="#374151"),
             marker=dict(size=[_size(f, 8, 10) for f in group["fte"]], color=colours.get(role, "#64748B"),
                         line=dict(width=1, color="white")),
-            text=group["label"], customdata=group["fte"],
-            hovertemplate="%{text}<br>%{customdata:.2f} FTE<extra>" + (role or "") + "</extra>"))
+            text=[plain(t) for t in group["label"]], customdata=group["fte"],
+            hovertemplate="%{text}<br>%{customdata:.2f} FTE<extra>" + plain(role) + "</extra>"))
     areas = nodes[nodes["kind"] == "area"]
     for state, (colour, words) in STATES.items():
         group = areas[areas["state"] == state]
@@ -133,7 +138,7 @@ def network_figure(graph: nx.Graph, pos: dict, roles: list[str], *, big: bool = 
             x=group["x"], y=group["y"], mode="markers+text", name=f"area: {words}",
             marker=dict(symbol="square", size=[_size(f, 14, 9) for f in group["fte"]], color=colour,
                         line=dict(width=2, color="white")),
-            text=group["label"], textposition="top center", customdata=group["fte"],
+            text=[plain(t) for t in group["label"]], textposition="top center", customdata=group["fte"],
             textfont=dict(size=20 if big else 15, color="#111827"),
             hovertemplate="%{text}<br>%{customdata:.2f} FTE<extra>" + words + "</extra>"))
     fig.update_xaxes(visible=False)

@@ -147,7 +147,8 @@ def sidebar(state: ViewState, roles: list[str], teams: list[str], latest: date |
     team_options = [ALL_TEAMS, *teams]
     team = sb.selectbox("Team", team_options, key=_widget("team", state.team if state.team in teams else ALL_TEAMS),
                         format_func=lambda t: t or "All teams",
-                        help="Shows the team's people and the areas they work in.")
+                        help="Shows the team's people and the areas they work in: those where they put at least the "
+                        "FTE that makes an area active, together, or that one of them steers.")
     sb.markdown("### Role thresholds (FTE)")
     thresholds = []
     for role, value in state.thresholds:

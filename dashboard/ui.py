@@ -2,7 +2,8 @@
 
 Safety: text from GitHub or Jira is data. It reaches the page only through
 :func:`md_text` (every Markdown-active character escaped, so ``<img ...>`` shows as
-text), ``st.text``/``st.dataframe`` or plotly. ``unsafe_allow_html`` is used once,
+text, and bare URLs broken so they are not autolinked), ``st.text``/``st.dataframe``
+or plotly through ``charts.plain`` (HTML-escaped). ``unsafe_allow_html`` is used once,
 for the static presentation-mode CSS, which holds no data.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 import pandas as pd
@@ -19,21 +21,38 @@ from dashboard.loading import Model, Problem, Source, item_table
 from dashboard.state import ALL_TEAMS, ViewState, encode
 
 CTX_KEY = "_zm_ctx"
-GAP_WORDS = {
-    "no_taste_maker": "no taste-maker assigned",
-    "absent_taste_maker": "taste-maker assigned but not present",
+GAP_WORDS = {  # a gap in words where its numbers are not at hand (see gap_words)
+    "no_taste_maker": "no taste-maker is assigned",
+    "absent_taste_maker": "the assigned taste-maker is not present",
     "role_gap": "not enough {role}",
-    "uncurated_explorations": "explorations nobody curates",
+    "uncurated_explorations": "fewer than half of the explorations are curated",
 }
+WEEK_AGO_WORDS = {  # a gap that closed since last week, as it was
+    "no_taste_maker": "no taste-maker was assigned a week ago",
+    "absent_taste_maker": "the assigned taste-maker was not present a week ago",
+    "role_gap": "not enough {role} a week ago",
+    "uncurated_explorations": "fewer than half of the explorations were curated a week ago",
+}
+FIT_HELP = ("How well a candidate fits an area (not FTE): their FTE there, plus half their FTE in areas "
+            "with the same people, divided by 1 + the areas they already steer.")
 STAGE_COLOURS = {"explore": "violet", "prototype": "blue", "validate": "orange", "ship": "green"}
+TEXT_FACTS = "zm_text_facts"  # the key of a container whose metrics hold words, not numbers
 PRESENT_CSS = """<style>
 html { font-size: 22px; }
 [data-testid="stMetricValue"] { font-size: 3.2rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stPageLink"] p { font-size: 1.1rem; line-height: 1.35; }
+[data-testid="stMainBlockContainer"] [data-testid="stPageLink"] * { white-space: normal; overflow: visible; }
+.st-key-zm_text_facts [data-testid="stMetricValue"] { font-size: 1.6rem; }
+.st-key-zm_text_facts [data-testid="stMetricValue"] * { white-space: normal; overflow-wrap: anywhere; }
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"] {
   display: none; }
 </style>"""
 BASE_CSS = """<style>
 [data-testid="stMetricValue"] { font-size: 2.6rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stPageLink"] p { font-size: 1.1rem; line-height: 1.35; }
+[data-testid="stMainBlockContainer"] [data-testid="stPageLink"] * { white-space: normal; overflow: visible; }
+.st-key-zm_text_facts [data-testid="stMetricValue"] { font-size: 1.75rem; }
+.st-key-zm_text_facts [data-testid="stMetricValue"] * { white-space: normal; overflow-wrap: anywhere; }
 </style>"""
 
 
@@ -82,11 +101,32 @@ class Ctx:
         return people.index[people["team"] == self.view.team]
 
     def team_areas(self) -> set[str] | None:
-        """Areas the filtered team works in; None without a team filter."""
+        """Areas the filtered team works in; None without a team filter.
+
+        The team works in an area when its people together put at least the config's
+        ``active_min_fte`` there (as much as keeps an area active), or when one of them
+        is an assigned taste-maker of it. A stray commit elsewhere does not count."""
         if self.view.team == ALL_TEAMS:
             return None
+        people = self.team_people()
         fte = self.an.fte
-        return set(fte.loc[fte["person"].isin(self.team_people()) & (fte["fte"] > 0), "area"])
+        per_area = fte[fte["person"].isin(people)].groupby("area")["fte"].sum()
+        areas = set(per_area.index[per_area >= self.an.cfg.settings.active_min_fte - 1e-9])
+        tm = self.an.taste_makers
+        return areas | set(tm.loc[tm["person"].isin(people), "area"])
+
+
+def team_note(ctx: Ctx, shown: set[str], what: str, everyone: str) -> None:
+    """Say what the team filter narrowed (``what``) and what it did not (``everyone``)."""
+    n = len(shown & set(ctx.an.areas["id"]))
+    st.info(f"{what} for the {plural(n, 'area')} team {md_text(ctx.view.team)} works in (together at least "
+            f"{ctx.an.cfg.settings.active_min_fte:.2f} FTE there, or one of them steers it); "
+            f"{everyone}.", icon=":material/filter_alt:")
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``n`` and ``word`` in the singular or plural: "1 area", "3 areas", "2 people"."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
 def context() -> Ctx:
@@ -95,11 +135,20 @@ def context() -> Ctx:
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
+WORD_JOINER = "\u2060"  # invisible, and not a character an autolink may contain
+# what GitHub-flavoured Markdown turns into a link by itself, escaped or not: a scheme's
+# "://" (and "mailto:"/"xmpp:" before an address), "www." and an e-mail address's "@"
+_AUTOLINK = re.compile(r"(:)(?=//)|(?<![^\W_])(www)(?=\.)|(@)", re.IGNORECASE)
 
 
 def md_text(text: object) -> str:
-    """``text`` escaped for st.markdown: shown literally, never as Markdown or HTML."""
+    """``text`` escaped for st.markdown: shown literally, never as Markdown, HTML or a link.
+
+    Every Markdown-active character is backslash-escaped, and a word joiner (invisible)
+    goes after the ":" of "://", the "www" of "www." and every "@", where Markdown would
+    otherwise make a link of a bare URL or e-mail address (escapes do not stop that)."""
     s = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
+    s = _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, s)
     return _MD_SPECIAL.sub(r"\\\1", s).replace("\n", " ")
 
 
@@ -117,12 +166,72 @@ def md_link(text: object, url: object) -> str:
     return f"[{label}]({href})" if href else label
 
 
-def gap_words(gap_type: str, role: object = None, fte: object = None, minimum: object = None) -> str:
-    """A gap in words, e.g. "not enough design (0.05 of 0.20 FTE)"."""
+def gap_words(gap_type: str, role: object = None, fte: object = None, minimum: object = None, *,
+              who: list[tuple[str, float]] | None = None, needs: float | None = None,
+              explorations: tuple[int, int] | None = None) -> str:
+    """A gap in plain words, with its numbers where they are given (the wording of the
+    Markdown digest, zonemap.report):
+
+    - role gap: "not enough design (0.05 of 0.20 FTE)"
+    - absent taste-maker, ``who`` = [(name, FTE here)] and ``needs`` = the FTE of presence:
+      "the assigned taste-maker is not present: Priya Raman (0.05 FTE here, needs 0.10)"
+    - uncurated explorations, ``explorations`` = (count, curated): "69 explorations are
+      active and only 6 had a review or comment from a taste-maker or someone in a
+      taste-maker role (fewer than half)"
+
+    Names are plain text: pass the result through :func:`md_text` for Markdown."""
     words = GAP_WORDS.get(gap_type, gap_type).format(role=role)
     if gap_type == "role_gap" and pd.notna(fte) and pd.notna(minimum):
         words += f" ({float(fte):.2f} of {float(minimum):.2f} FTE)"
+    elif gap_type == "absent_taste_maker" and who:
+        need = f", needs {needs:.2f}" if needs is not None else ""
+        subject = "the assigned taste-maker is" if len(who) == 1 else "the assigned taste-makers are"
+        words = f"{subject} not present: " + ", ".join(f"{n} ({f:.2f} FTE here{need})" for n, f in who)
+    elif gap_type == "uncurated_explorations" and explorations:
+        count, curated = explorations
+        words = (f"{plural(count, 'exploration')} {'is' if count == 1 else 'are'} active and only {curated} "
+                 f"had a review or comment from a taste-maker or someone in a taste-maker role (fewer than half)")
     return words
+
+
+def describe_gap(ctx: Ctx, gap) -> str:
+    """:func:`gap_words` of a row of ``ctx.an.gaps``, its numbers filled in from the analysis."""
+    kind, area = gap.type, gap.area
+    if kind == "absent_taste_maker":
+        tm = ctx.an.taste_makers
+        rows = tm[tm["area"] == area]
+        names = ctx.person_names()
+        return gap_words(kind, who=[(names.get(p, p), float(f)) for p, f in zip(rows["person"], rows["fte"])],
+                         needs=float(ctx.an.cfg.settings.taste_maker_min_fte))
+    if kind == "uncurated_explorations":
+        row = ctx.an.areas.set_index("id").loc[area]
+        return gap_words(kind, explorations=(int(row["explorations"]), int(row["curated"])))
+    return gap_words(kind, gap.role, gap.fte, gap.min)
+
+
+def closed_words(ctx: Ctx, entry: dict) -> str:
+    """Why a gap of a week ago (a ``changes`` entry: area, type, role) is closed today, in
+    today's numbers, e.g. "not enough design a week ago; 0.23 of 0.20 FTE now"."""
+    kind, area_id, role = entry["type"], entry["area"], entry.get("role")
+    was = WEEK_AGO_WORDS.get(kind, kind).format(role=role)
+    areas = ctx.an.areas.set_index("id")
+    if area_id not in areas.index:
+        return was
+    area = areas.loc[area_id]
+    if not area["active"]:
+        return f"{was}; the area is inactive now ({area['fte']:.2f} FTE)"
+    names = ctx.person_names()
+    tm = ctx.an.taste_makers
+    present = tm[(tm["area"] == area_id) & tm["present"].astype(bool)]
+    steering = ", ".join(f"{names.get(p, p)} ({f:.2f} FTE here)" for p, f in zip(present["person"], present["fte"]))
+    if kind == "role_gap" and f"fte_{role}" in areas.columns:
+        need = ctx.view.threshold(role)
+        return f"{was}; {area[f'fte_{role}']:.2f}{'' if need is None else f' of {need:.2f}'} FTE now"
+    if kind in ("no_taste_maker", "absent_taste_maker") and steering:
+        return f"{was}; present now: {steering}"
+    if kind == "uncurated_explorations":
+        return f"{was}; {int(area['curated'])} of {int(area['explorations'])} are now"
+    return was
 
 
 def stage_badge(stage: object) -> str:
@@ -146,6 +255,19 @@ def area_link(ctx: Ctx, area_id: str, label: str, container=st) -> None:
     """A link to the Area view of ``area_id`` that keeps the sidebar's state."""
     container.page_link(ctx.pages["area"], label=f"**{md_text(label)}**", icon=":material/arrow_forward:",
                         query_params=link_params(ctx, area=area_id))
+
+
+@lru_cache(maxsize=1)
+def page_icon():
+    """The browser tab's icon: a shield drawn here (a Material icon would be fetched from
+    fonts.gstatic.com, which fails offline and logs an error)."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    draw.polygon([(32, 4), (58, 13), (55, 38), (32, 60), (9, 38), (6, 13)], fill="#2563EB")
+    draw.polygon([(32, 14), (48, 20), (46, 36), (32, 50)], fill="#93C5FD")
+    return img
 
 
 def problem_page(problem: Problem) -> None:

@@ -3,18 +3,26 @@
 `tiny_org` writes a three-area organisation (config + records) whose numbers are
 easy to check by hand; `demo_store` loads the bundled demo organisation
 (data/sample) into a fresh SQLite file. Neither touches anything outside tmp.
+`serve` runs the real `streamlit run` on a store for the browser tests.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import shutil
+import subprocess
+import time
+import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 from connectors.records import parse_record, read_records
+from zonemap import launch
 from zonemap.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -145,3 +153,95 @@ def texts(at: AppTest) -> str:
 
 def dumps(records: list[dict]) -> str:
     return "\n".join(json.dumps(r) for r in records)
+
+
+# -- the browser tests: a real server, Debian's Chromium ------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def browser_skip_reason() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright is not installed (pip install playwright)"
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        return f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+@contextlib.contextmanager
+def chromium():
+    """Debian's Chromium, headless, through Playwright (no browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextlib.contextmanager
+def new_page(browser, width: int = 1440, height: int = 1400):
+    """A page in a fresh context that records the dialogs it dismisses (`page.dialogs`)
+    and the pop-up windows it opens (`page.popups`)."""
+    context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
+    page = context.new_page()
+    page.dialogs, page.popups = [], []
+    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    context.on("page", lambda new: page.popups.append(new.url))
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@contextlib.contextmanager
+def serve(config: Path, db: Path, folder: Path, preferred_port: int = 8600):
+    """`streamlit run` of the dashboard on ``config``/``db`` on a free port; yields its URL
+    and stops the server (SIGTERM, then SIGKILL) on the way out."""
+    port = launch.free_port(preferred_port)
+    env = {**os.environ, "ZONEMAP_CONFIG": str(config), "ZONEMAP_DB": str(db)}
+    folder.mkdir(parents=True, exist_ok=True)
+    log = open(folder / "streamlit.log", "w+")
+    proc = subprocess.Popen(launch.streamlit_command(port, open_browser=False), env=env, stdout=log,
+                            stderr=subprocess.STDOUT, cwd=folder)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                log.seek(0)
+                raise RuntimeError(f"streamlit did not start: {log.read()[-2000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def settle(page, text: str, timeout: float = 60_000) -> None:
+    """Wait until ``text`` shows and Streamlit has finished running the script."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_text(text, exact=False).first).to_be_visible(timeout=timeout)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"], [data-testid=\"stSkeleton\"]')",
+        timeout=timeout)
+    page.wait_for_timeout(1000)  # plotly's first paint

@@ -10,42 +10,24 @@ Skipped, with the reason, where Chromium or Playwright is missing.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from dashboard_testkit import ROOT, SAMPLE, XSS_TITLE, load_demo
-from zonemap import launch
+from dashboard_testkit import (ROOT, SAMPLE, XSS_TITLE, browser_skip_reason, chromium, load_demo, new_page, serve,
+                               settle)
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 # the README's screenshots are refreshed on demand (ZONEMAP_SCREENSHOTS=1 make test), so a
 # plain test run leaves the working tree clean
 SHOTS = ROOT / "docs" / "screenshots" if os.environ.get("ZONEMAP_SCREENSHOTS") else None
 XSS_AREA = "checkout"
 
-
-def _skip_reason() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Playwright is not installed (pip install playwright)"
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        return f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-    return None
-
-
-if (reason := _skip_reason()) is not None:
+if (reason := browser_skip_reason()) is not None:
     pytest.skip(reason, allow_module_level=True)
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 
 def xss_records() -> list[dict]:
@@ -62,60 +44,20 @@ def xss_records() -> list[dict]:
 def server(tmp_path_factory):
     """The dashboard on the demo store (plus the HTML-titled item), on a free port."""
     db = load_demo(tmp_path_factory.mktemp("browser") / "demo.db", xss_records())
-    port = launch.free_port(8600)
-    env = {**os.environ, "ZONEMAP_CONFIG": str(SAMPLE / "zones.toml"), "ZONEMAP_DB": str(db)}
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")
-    proc = subprocess.Popen(launch.streamlit_command(port, open_browser=False), env=env, stdout=log,
-                            stderr=subprocess.STDOUT, cwd=tmp_path_factory.mktemp("cwd"))
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                log.seek(0)
-                pytest.fail(f"streamlit did not start: {log.read()[-2000:]}")
-            time.sleep(0.3)
+    with serve(SAMPLE / "zones.toml", db, tmp_path_factory.mktemp("cwd")) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture()
 def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 1400}, device_scale_factor=1)
-    p = context.new_page()
-    p.dialogs = []
-    p.on("dialog", lambda d: (p.dialogs.append(d.message), d.dismiss()))
-    yield p
-    context.close()
-
-
-def settle(page, text: str, timeout: float = 60_000) -> None:
-    """Wait until ``text`` shows and Streamlit has finished running the script."""
-    expect(page.get_by_text(text, exact=False).first).to_be_visible(timeout=timeout)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"], [data-testid=\"stSkeleton\"]')",
-        timeout=timeout)
-    page.wait_for_timeout(1000)  # plotly's first paint
+    with new_page(browser) as p:
+        yield p
 
 
 def shoot(page, name: str) -> None:
@@ -188,3 +130,57 @@ def test_what_if_in_the_browser(server, page):
     metric = page.locator('[data-testid="stMetric"]', has_text="Open gaps (what-if)")
     expect(metric.locator('[data-testid="stMetricValue"]')).to_have_text("6")
     shoot(page, "planning-what-if")
+
+
+# a metric value or a link's title wider than its box is cut off (with "…"): the texts that are
+CUT_OFF = """() => [...document.querySelectorAll(
+    '[data-testid="stMetricValue"], [data-testid="stMain"] [data-testid="stPageLink"]')]
+  .filter(e => [e, ...e.querySelectorAll('*')].some(x => x.scrollWidth > x.clientWidth + 1))
+  .map(e => e.innerText)"""
+SCREENS = [  # path, text to wait for, viewport: a laptop, and a screen-share in presentation mode
+    ("/people?person=maya-smith", "Role-time averages", (1440, 900)),  # observed role "engineering"
+    ("/people?person=maya-smith&present=1", "Role-time averages", (1280, 720)),
+    ("/people?person=priya-raman&present=1", "Role-time averages", (1280, 720)),  # team "Insights"
+    ("/area?area=analytics&present=1", "Role FTE per week", (1280, 720)),
+    ("/?present=1", "Active areas", (1280, 720)),
+    ("/data?present=1", "Unmapped work", (1280, 720)),
+]
+
+
+@pytest.mark.parametrize("path,text,size", SCREENS, ids=[f"{p}@{w}" for p, _, (w, _h) in SCREENS])
+def test_metric_values_and_link_titles_are_not_cut_off(server, browser, path, text, size):
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, device_scale_factor=1)
+    try:
+        page = context.new_page()
+        page.goto(server + path)
+        settle(page, text)
+        assert page.locator('[data-testid="stMetricValue"]').count() >= 3
+        assert page.evaluate(CUT_OFF) == []
+    finally:
+        context.close()
+
+
+def test_the_page_asks_no_other_host(server, browser):
+    """Offline (a screen-share room's wifi) the page must not wait on, or log errors for,
+    anything outside the server: the tab icon used to come from fonts.gstatic.com."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        page = context.new_page()
+        outside = []
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server, "data:", "blob:"))
+                else None)
+        page.goto(f"{server}/area?area={XSS_AREA}")
+        settle(page, "Role FTE per week")
+        assert outside == []
+    finally:
+        context.close()
+
+
+def test_gap_card_titles_are_not_smaller_than_their_text(server, page):
+    page.goto(server + "/")
+    settle(page, "Gaps, worst first")
+    sizes = page.evaluate("""() => {
+      const size = s => parseFloat(getComputedStyle(document.querySelector('[data-testid=stMain] ' + s)).fontSize);
+      return {title: size('[data-testid=stPageLink] p'), text: size('[data-testid=stMarkdownContainer] li')};
+    }""")
+    assert sizes["title"] > sizes["text"], sizes

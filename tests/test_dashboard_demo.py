@@ -4,6 +4,8 @@ The demo store is built once per session in tmp from data/sample; the numbers
 asserted are the planted situations of data/sample/README.md.
 """
 
+import re
+
 import pytest
 
 from dashboard_testkit import SAMPLE, VIEWS, app, load_demo, texts
@@ -57,11 +59,15 @@ def test_coverage_headline_and_ranked_gaps(demo):
     assert links[5:] == ["**Checkout\\: 3 present taste\\-makers**"]  # the three clustered on Checkout
     assert all("area=" in e.proto.query_string for e in at.main if getattr(e, "type", "") == "page_link")
     shown = texts(at)
-    assert "taste-maker assigned but not present" in shown
-    assert "no taste-maker assigned" in shown
+    # each gap with its numbers, in the digest's words (zonemap.report)
+    assert "the assigned taste-maker is not present: Priya Raman (0.05 FTE here, needs 0.10)" in shown
+    assert "no taste-maker is assigned" in shown
     assert "not enough design (0.00 of 0.20 FTE)" in shown
-    assert "explorations nobody curates" in shown
-    assert "Could steer it: Eva Baker" in shown  # Integrations' first suggestion
+    assert re.search(r"\b(\d+) explorations are active and only (\d+) had a review or comment", shown)
+    count, curated = map(int, re.search(r"\b(\d+) explorations are active and only (\d+)", shown).groups())
+    assert count >= 30 and 0 < curated < count / 2  # some are curated: not "nobody curates"
+    assert "Could steer it: Eva Baker (fit 0.74)" in shown  # Integrations' first suggestion: a fit, not FTE
+    assert ":gray[gap score 6.35 · 6.35 FTE" in shown  # each number says what it is
     assert "Inactive (below the activity threshold): Marketplace, Legacy Reports" in shown or \
         "Inactive (below the activity threshold): Legacy Reports, Marketplace" in shown
 
@@ -128,10 +134,11 @@ def test_planning_lists_this_weeks_changes_and_downloads(demo):
     at = demo("planning")
     shown = texts(at)
     assert "Opened (1)" in shown and "Closed (1)" in shown
-    assert "opened] Search: taste-maker assigned but not present" in shown
-    assert "closed] Onboarding: not enough design" in shown
+    assert "opened] Search: the assigned taste-maker is not present: Marco Bianchi (0.05 FTE here" in shown
+    assert "closed] Onboarding: not enough design a week ago; 0.23 of 0.20 FTE now" in shown
     suggestions = frame_of(at, "candidate")
     assert suggestions[suggestions["area"] == "Integrations"].iloc[0]["candidate"] == "Eva Baker"
+    assert "fit" in suggestions.columns and "score" not in suggestions.columns
     labels = {b.proto.label for b in at.get("download_button")}
     assert labels == {"Digest (Markdown)", "Areas (CSV)", "Report (JSON)"}
 
@@ -151,7 +158,7 @@ def test_what_if_recomputes_the_gaps(demo):
     metrics = {m.label: (m.value, m.delta) for m in at.metric}
     assert metrics["Covered (what-if)"] == ("10 of 12", "1")
     assert metrics["Open gaps (what-if)"] == ("4", "-1")
-    assert "closes] Integrations — no taste-maker assigned" in texts(at)
+    assert "closes] Integrations — no taste-maker is assigned" in texts(at)
 
 
 def test_data_view_shows_unmapped_work_and_merge_hints(demo):
@@ -191,3 +198,64 @@ def test_thresholds_in_the_sidebar_change_the_gaps(demo):
     after = {m.label: m.value for m in at.metric}["Open gaps"]
     assert int(after) > int(before)  # Onboarding's 0.233 FTE of design is now short
     assert at.query_params["min_design"] == "0.25"
+
+
+def gap_links(at) -> list[str]:
+    """The area names of the ranked gap list's links, in order."""
+    return [e.proto.label.split(". ", 1)[1].strip("*") for e in at.main
+            if getattr(e, "type", "") == "page_link" and ". " in e.proto.label]
+
+
+def test_the_team_filter_needs_real_work_in_an_area(demo):
+    # Platform touches every area a little (0.01 FTE in Pricing Experiments); it works in
+    # the five where it puts 0.25 FTE or more, and in none where one of its people steers
+    at = demo(team="Platform")
+    note = next(i.value for i in at.info if "works in" in i.value)
+    assert note.startswith("The gaps and the heatmap are for the 5 areas team Platform works in")
+    assert "0.25 FTE" in note and "the numbers above are for everyone" in note
+    assert gap_links(at) == ["Integrations", "Admin Console"]  # not Analytics (0.24), Search (0.16)...
+    assert {m.label: m.value for m in at.metric}["Open gaps"] == "5"  # the headline stays org-wide
+
+
+def test_planning_follows_the_team_filter_and_says_so(demo):
+    at = demo("planning", team="Growth")
+    shown = texts(at)
+    assert "The changes and suggestions are for the 5 areas team Growth works in" in shown
+    assert "the what-if and the downloads are for everyone" in shown
+    assert "Opened (0)" in shown and "Search" not in shown  # Search's gap is not Growth's area
+    assert "closed] Onboarding" in shown  # Growth's design gap, closed
+    assert not [d for d in at.dataframe if "candidate" in d.value.columns]  # no suggestion for Growth's areas
+    assert "Every area the team works in has a present taste-maker." in shown
+
+
+def test_an_inactive_area_explains_itself_without_alarms(demo):
+    at = demo("area", area="reports-legacy")
+    assert not at.error and not at.warning  # an absent taste-maker of an inactive area is no gap
+    shown = texts(at)
+    assert "This area is inactive: 0.00 FTE in the window, below the 0.25 FTE that makes an area active" in shown
+    assert "Timo Castillo is assigned: 0.00 FTE here (present from 0.10; the area is inactive" in shown
+    assert "Explorations (none)" in shown  # not "(0, 0 curated)"
+
+
+def test_counts_agree_with_their_nouns(demo):
+    shown = texts(demo("area", area="ai-assistant"))
+    assert "1 action by 1 person" in shown and "actions by 4 people" in shown
+    assert not re.search(r"\b1 actions\b|\bby 1 people\b|\bby [2-9]\d* person\b", shown)
+    at = demo("graph", area="integrations")
+    caption = next(c.value for c in at.caption if "Hover a node" in c.value)
+    assert re.match(r"\d+ areas, \d+ people\.", caption)
+    at.get("radio")[0].set_value(1).run()
+    caption = next(c.value for c in at.caption if "Hover a node" in c.value)
+    assert re.match(r"1 area, \d+ people\.", caption)
+
+
+def test_data_view_names_the_undeclared_person(demo):
+    table = frame_of(demo("data"), "undeclared person")
+    assert table["undeclared person"].tolist() == ["Jordan Doe"]
+    assert table["identities"].iloc[0].count(":") == 2  # the two identities that make them
+
+
+def test_area_without_a_present_taste_maker_shows_who_could_steer_it(demo):
+    shown = texts(demo("area", area="integrations"))
+    assert "Could steer it: Eva Baker (fit 0.74), Tobias Torres (fit 0.55)" in shown
+    assert "Could steer it" not in texts(demo("area", area="checkout"))  # covered: no suggestion

@@ -119,7 +119,7 @@ def test_sidebar_and_query_params_round_trip(monkeypatch, tiny):
     assert sb.number_input(key="w_window").value == 3
     assert sb.number_input(key="w_min_engineering").value == 0.5
     assert sb.selectbox(key="w_team").value == "Growth"
-    assert "Showing the" in texts(at)  # the team filter is applied
+    assert "team Growth works in" in texts(at)  # the team filter is applied
     sb.number_input(key="w_window").set_value(5).run()
     sb.selectbox(key="w_team").set_value("").run()
     assert at.query_params["window"] == "5"
@@ -148,3 +148,19 @@ def test_presentation_mode_from_the_url(monkeypatch, tiny):
     at.button[-1].click().run()
     assert "present" not in at.query_params
     assert at.sidebar.toggle(key="w_present").value is False
+
+
+def test_gap_words_carry_their_numbers():
+    from dashboard.ui import gap_words, plural
+
+    assert gap_words("role_gap", "design", 0.05, 0.2) == "not enough design (0.05 of 0.20 FTE)"
+    assert gap_words("absent_taste_maker", who=[("Priya Raman", 0.05)], needs=0.1) == \
+        "the assigned taste-maker is not present: Priya Raman (0.05 FTE here, needs 0.10)"
+    assert gap_words("absent_taste_maker", who=[("A", 0.0), ("B", 0.02)]) == \
+        "the assigned taste-makers are not present: A (0.00 FTE here), B (0.02 FTE here)"
+    assert gap_words("uncurated_explorations", explorations=(69, 6)).startswith(
+        "69 explorations are active and only 6 had a review or comment from a taste-maker")
+    assert gap_words("uncurated_explorations", explorations=(1, 0)).startswith("1 exploration is active")
+    assert gap_words("uncurated_explorations") == "fewer than half of the explorations are curated"
+    assert [plural(1, "area"), plural(2, "area"), plural(1, "person", "people"), plural(0, "person", "people")] == \
+        ["1 area", "2 areas", "1 person", "0 people"]

@@ -48,15 +48,16 @@ def gap_list(ctx: ui.Ctx, areas: pd.DataFrame) -> None:
         with st.container(border=True):
             ui.area_link(ctx, row.id, f"{rank}. {row.name}")
             reasons = gaps[gaps["area"] == row.id]
-            st.markdown("\n".join(f"- {ui.md_text(ui.gap_words(g.type, g.role, g.fte, g.min))}"
+            st.markdown("\n".join(f"- {ui.md_text(ui.describe_gap(ctx, g))}"
                                    for g in reasons.itertuples(index=False)))
             candidates = ctx.an.suggestions.get(row.id, [])
             if candidates:
                 st.markdown(":material/person_add: **Could steer it:** " + ", ".join(
-                    f"{ui.md_text(names.get(pid, pid))} ({score:.2f})" for pid, score in candidates))
+                    f"{ui.md_text(names.get(pid, pid))} (fit {score:.2f})" for pid, score in candidates),
+                    help=ui.FIT_HELP)
             elif (reasons["type"].isin(["no_taste_maker", "absent_taste_maker"])).any():
                 st.caption("No candidate taste-maker works near this area.")
-            st.markdown(f"{ui.stage_badge(row.stage)} :gray[score {row.score:.2f} · {row.fte:.2f} FTE · "
+            st.markdown(f"{ui.stage_badge(row.stage)} :gray[gap score {row.score:.2f} · {row.fte:.2f} FTE · "
                         f"bus factor {'–' if pd.isna(row.bus_factor) else int(row.bus_factor)}]")
 
 
@@ -80,15 +81,14 @@ def stacked_taste_makers(ctx: ui.Ctx, areas: pd.DataFrame) -> None:
 def main() -> None:
     ctx = ui.context()
     st.title("Coverage")
-    team = f" · team {ctx.view.team}" if ctx.view.team else ""
+    team = f" · team {ui.md_text(ctx.view.team)}" if ctx.view.team else ""
     st.caption(f"{ctx.view.window} weeks up to {ctx.view.as_of.isoformat()}{team}")
     headline(ctx)
     areas = ctx.an.areas
     shown = ctx.team_areas()
     if shown is not None:
         areas = areas[areas["id"].isin(shown)]
-        st.info(f"Showing the {len(areas)} areas team {ui.md_text(ctx.view.team)} works in; "
-                "the numbers above are for everyone.", icon=":material/filter_alt:")
+        ui.team_note(ctx, shown, "The gaps and the heatmap are", "the numbers above are for everyone")
     left, right = st.columns([5, 6], gap="large")
     with left:
         gap_list(ctx, areas)

@@ -110,6 +110,17 @@ def identities(ctx: ui.Ctx) -> None:
                 f"**{int(joined.sum()):,}** joined a declared person through a shared email, the other "
                 f"{int((~joined).sum()):,} make **{own_people:,}** undeclared "
                 f"{'person' if own_people == 1 else 'people'} of their own.")
+    if own_people:
+        own = loose[~joined].groupby("person")["identity"].agg(lambda ids: ", ".join(sorted(ids)))
+        people = ctx.an.people.reindex(own.index)
+        names = ctx.person_names()
+        st.dataframe(pd.DataFrame({
+            "undeclared person": [names.get(p, p) for p in own.index], "identities": own.values,
+            "FTE": people["fte"].values, "observed role": people["inferred_role"].values}),
+            hide_index=True, width="stretch",
+            column_config={"identities": st.column_config.TextColumn(width="medium"),
+                           "FTE": st.column_config.NumberColumn(format="%.2f", width="small"),
+                           "observed role": st.column_config.TextColumn(width="small")})
     idents = loading.frames(ctx.source.store_url, ctx.version,
                             *loading.window_bounds(ctx.view.as_of, ctx.view.window)).identities
     hints = hints_for(ctx.source, ctx.version, idents, cfg)

@@ -44,10 +44,12 @@ def main() -> None:
         graph = charts_graph.focus(graph, focus, radius=radius)
     key = (ctx.source, ctx.version, ctx.view.as_of, ctx.view.window, ctx.view.thresholds, ctx.view.team,
            focus, radius)
-    fig = charts_graph.network_figure(graph, positions(key, graph), ctx.roles, big=ctx.big)
+    fig = charts_graph.network_figure(graph, positions(key, graph), ctx.roles, label_people=bool(focus),
+                                      big=ctx.big)
     ui.chart(fig, "network")
     people = sum(1 for _, d in graph.nodes(data=True) if d.get("kind") == "person")
-    st.caption(f"{graph.number_of_nodes() - people} areas, {people} people. Hover a node for its FTE; "
+    st.caption(f"{ui.plural(graph.number_of_nodes() - people, 'area')}, {ui.plural(people, 'person', 'people')}. "
+               "Hover a node for its FTE; "
                "drag to zoom, double-click to reset.")
 
 

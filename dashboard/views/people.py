@@ -68,14 +68,20 @@ def drill_down(ctx: ui.Ctx, people: pd.DataFrame) -> None:
     person = st.selectbox("Person", ids, key="w_person", format_func=lambda p: names.get(p, p))
     state.update(person=person)
     row = people.loc[person]
-    cols = st.columns(4)
-    cols[0].metric("Observed role", str(row["inferred_role"]), border=True)
-    cols[1].metric("Declared role", str(row["declared_role"]) if pd.notna(row["declared_role"]) else "–",
-                   border=True)
-    cols[2].metric("FTE in window", f"{row['fte']:.2f}", border=True)
-    cols[3].metric("Team", str(row["team"]) if pd.notna(row["team"]) else "–", border=True)
+    # roles and teams are words: ui.TEXT_FACTS sets them smaller than numbers, and lets a
+    # long one wrap instead of cutting it off
+    with st.container(key=ui.TEXT_FACTS):
+        cols = st.columns([3, 3, 2, 3])
+        share = row.get(f"share_{row['inferred_role']}")
+        cols[0].metric("Observed role", str(row["inferred_role"]) if pd.notna(row["inferred_role"]) else "–",
+                       border=True, help=None if pd.isna(share) else f"{share:.0%} of their time in the window.")
+        cols[1].metric("Declared role", str(row["declared_role"]) if pd.notna(row["declared_role"]) else "–",
+                       border=True)
+        cols[2].metric("FTE in window", f"{row['fte']:.2f}", border=True)
+        cols[3].metric("Team", str(row["team"]) if pd.notna(row["team"]) else "–", border=True)
+    colours = charts.area_colours([a.id for a in ctx.an.cfg.areas])
     ui.chart(charts.person_areas_weekly(ctx.an.weekly, person, ctx.view.as_of, ctx.view.window,
-                                               ctx.area_names(), big=ctx.big), "person_weekly")
+                                        ctx.area_names(), colours=colours, big=ctx.big), "person_weekly")
 
 
 def main() -> None:

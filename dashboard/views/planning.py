@@ -14,42 +14,58 @@ from dashboard import charts, loading, ui
 from zonemap.report import report_csv, report_markdown
 from zonemap.reporting import report_json
 
-SHORT_GAP_WORDS = {"no_taste_maker": "no<br>taste-maker", "absent_taste_maker": "taste-maker<br>absent",
-                   "role_gap": "role<br>gap", "uncurated_explorations": "uncurated<br>explorations"}
+SHORT_GAP_WORDS = {"no_taste_maker": "no\ntaste-maker", "absent_taste_maker": "taste-maker\nabsent",
+                   "role_gap": "role\ngap", "uncurated_explorations": "uncurated\nexplorations"}
 
 
-def change_list(ctx: ui.Ctx) -> None:
+def change_words(ctx: ui.Ctx, entry: dict, key: str) -> str:
+    """An opened gap with today's numbers; a closed one with what closed it, in numbers."""
+    gaps, role = ctx.an.gaps, entry.get("role")
+    if key == "opened":
+        same = gaps[(gaps["area"] == entry["area"]) & (gaps["type"] == entry["type"])
+                    & (gaps["role"].isna() if role is None else gaps["role"] == role)]
+        if len(same):
+            return ui.describe_gap(ctx, next(same.itertuples(index=False)))
+        return ui.gap_words(entry["type"], role)
+    return ui.closed_words(ctx, entry)
+
+
+def change_list(ctx: ui.Ctx, shown: set[str] | None) -> None:
     st.subheader("Since last week")
     ch = ctx.model.report["changes"]
     names = ctx.area_names()
     left, right = st.columns(2)
     for col, key, title in ((left, "opened", "Opened"), (right, "closed", "Closed")):
-        entries = ch[key]
+        entries = [e for e in ch[key] if shown is None or e["area"] in shown]
         col.markdown(f"**{title} ({len(entries)})**")
         if not entries:
             col.caption("none")
         for e in entries:
             badge = ":red-badge[opened]" if key == "opened" else ":green-badge[closed]"
             col.markdown(f"{badge} **{ui.md_text(names.get(e['area'], e['area']))}**: "
-                         f"{ui.md_text(ui.gap_words(e['type'], e.get('role')))}")
+                         f"{ui.md_text(change_words(ctx, e, key))}")
 
 
-def suggestions(ctx: ui.Ctx) -> None:
+def suggestions(ctx: ui.Ctx, shown: set[str] | None) -> None:
     st.subheader("Zone-defense suggestions")
     st.caption("For each area without a present taste-maker: product or design people who already work "
                "near it and steer little else.")
     names, areas = ctx.person_names(), ctx.area_names()
-    rows = [{"area": areas.get(a, a), "candidate": names.get(p, p), "score": s, "rank": i + 1}
-            for a, cands in ctx.an.suggestions.items() for i, (p, s) in enumerate(cands)]
+    rows = [{"area": areas.get(a, a), "candidate": names.get(p, p), "fit": s, "rank": i + 1}
+            for a, cands in ctx.an.suggestions.items() if shown is None or a in shown
+            for i, (p, s) in enumerate(cands)]
     gap_areas = set(ctx.an.gaps.loc[ctx.an.gaps["type"].isin(["no_taste_maker", "absent_taste_maker"]), "area"])
+    if shown is not None:
+        gap_areas &= shown
     nobody = sorted(areas.get(a, a) for a in gap_areas if not ctx.an.suggestions.get(a))
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-                     column_config={"score": st.column_config.NumberColumn(format="%.2f")})
+                     column_config={"fit": st.column_config.NumberColumn(format="%.2f", help=ui.FIT_HELP)})
     if nobody:
         st.caption("No candidate yet for: " + ", ".join(ui.md_text(n) for n in nobody))
     if not rows and not nobody:
-        st.success("Every active area has a present taste-maker.", icon=":material/verified:")
+        where = "area the team works in" if shown is not None else "active area"
+        st.success(f"Every {where} has a present taste-maker.", icon=":material/verified:")
 
 
 def what_if(ctx: ui.Ctx) -> None:
@@ -117,12 +133,17 @@ def downloads(ctx: ui.Ctx) -> None:
 def main() -> None:
     ctx = ui.context()
     st.title("Planning")
-    st.caption(f"Week ending {ctx.view.as_of.isoformat()} · {ctx.view.window}-week window")
+    team = f" · team {ui.md_text(ctx.view.team)}" if ctx.view.team else ""
+    st.caption(f"Week ending {ctx.view.as_of.isoformat()} · {ctx.view.window}-week window{team}")
+    shown = ctx.team_areas()
+    if shown is not None:
+        ui.team_note(ctx, shown, "The changes and suggestions are",
+                     "the what-if and the downloads are for everyone")
     left, right = st.columns(2, gap="large")
     with left:
-        change_list(ctx)
+        change_list(ctx, shown)
     with right:
-        suggestions(ctx)
+        suggestions(ctx, shown)
     st.divider()
     what_if(ctx)
     st.divider()
