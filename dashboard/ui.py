@@ -17,6 +17,8 @@ from urllib.parse import quote, urlsplit
 import pandas as pd
 import streamlit as st
 
+from zonemap import gap_words as wording
+
 from dashboard.loading import Model, Problem, Source, item_table
 from dashboard.state import ALL_TEAMS, ViewState, encode
 
@@ -184,13 +186,9 @@ def gap_words(gap_type: str, role: object = None, fte: object = None, minimum: o
     if gap_type == "role_gap" and pd.notna(fte) and pd.notna(minimum):
         words += f" ({float(fte):.2f} of {float(minimum):.2f} FTE)"
     elif gap_type == "absent_taste_maker" and who:
-        need = f", needs {needs:.2f}" if needs is not None else ""
-        subject = "the assigned taste-maker is" if len(who) == 1 else "the assigned taste-makers are"
-        words = f"{subject} not present: " + ", ".join(f"{n} ({f:.2f} FTE here{need})" for n, f in who)
+        words = wording.absent_taste_makers(who, needs)
     elif gap_type == "uncurated_explorations" and explorations:
-        count, curated = explorations
-        words = (f"{plural(count, 'exploration')} {'is' if count == 1 else 'are'} active and only {curated} "
-                 f"had a review or comment from a taste-maker or someone in a taste-maker role (fewer than half)")
+        words = wording.uncurated_explorations(*explorations)
     return words
 
 

@@ -239,3 +239,17 @@ def test_top_people_and_person_areas_are_ranked_as_sort_values_ranks_them(rows):
                                          .groupby("area", sort=False).head(2), "area", "person"))
     assert ordered(by_person) == ordered(_runs(mapped.sort_values(["person", "fte", "area"],
                                                                   ascending=[True, False, True]), "person", "area"))
+
+
+def test_the_digest_and_the_dashboard_word_a_gap_alike():
+    """One definition of the gap sentences (zonemap.gap_words) serves both."""
+    from dashboard.ui import gap_words as dashboard_words
+    from zonemap.report import _gap_words
+
+    area = {"taste_makers": [{"id": "p1", "fte": 0.05}], "explorations": {"count": 1, "curated": 0}}
+    absent = _gap_words({"type": "absent_taste_maker"}, area, {"p1": "Priya Raman"})
+    assert absent == "the assigned taste-maker is not present: Priya Raman (0.05 FTE here)"
+    assert dashboard_words("absent_taste_maker", who=[("Priya Raman", 0.05)]) == absent
+    uncurated = _gap_words({"type": "uncurated_explorations"}, area, {})
+    assert uncurated.startswith("1 exploration is active and only 0 had a review")
+    assert dashboard_words("uncurated_explorations", explorations=(1, 0)) == uncurated

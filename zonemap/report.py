@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .analysis import Analysis, analyze, changes, paused_gc, window_gaps
+from . import gap_words
 from .areas import UNMAPPED
 from .prepared import prepare
 
@@ -157,15 +158,13 @@ def _gap_words(gap: dict, area: dict, names: dict) -> str:
     if kind == "no_taste_maker":
         return "no taste-maker is assigned"
     if kind == "absent_taste_maker":
-        who = ", ".join(f"{md(names.get(t['id'], t['id']))} ({t['fte']:.2f} FTE here)"
-                        for t in area["taste_makers"])
-        return f"the assigned taste-maker is not present: {who}"
+        return gap_words.absent_taste_makers([(md(names.get(t["id"], t["id"])), t["fte"])
+                                              for t in area["taste_makers"]])
     if kind == "role_gap":
         return f"{md(gap['role'])} has {gap['fte']:.2f} FTE here, below the {gap['min']:.2f} needed"
     if kind == "uncurated_explorations":
         e = area["explorations"]
-        return (f"{e['count']} explorations are active and only {e['curated']} had a review or comment "
-                f"from a taste-maker or someone in a taste-maker role (fewer than half)")
+        return gap_words.uncurated_explorations(e["count"], e["curated"])
     return md(kind)
 
 
