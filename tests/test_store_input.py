@@ -292,3 +292,12 @@ def test_a_read_only_store_with_changes_still_in_its_log_says_what_to_do(public_
     assert result.returncode == 1
     message = one_line(result)
     assert "write-ahead log" in message and "copy the store to a writable folder" in message
+
+
+def test_a_store_locked_by_another_writer_says_what_to_do(tmp_path):
+    """A write that waited out the busy timeout (30 s: too long to wait for here, so the
+    error SQLite raises then is handed over directly) says why and what to do."""
+    store = Store(tmp_path / "z.db")
+    message = str(store._write_error(sqlite3.OperationalError("database is locked")))
+    assert message.startswith(f"store {tmp_path / 'z.db'}: could not write: database is locked; another program")
+    assert "run the command again when that one has finished" in message

@@ -177,6 +177,9 @@ class Store:
         hint = ""
         if "readonly" in str(reason) and self.sqlite_path is not None:
             hint = "; this user cannot write the store or its folder: run the command as its owner or copy the store"
+        elif "locked" in str(reason):
+            hint = ("; another program (an import or sync) kept writing it for the whole busy timeout: "
+                    "run the command again when that one has finished")
         return StoreError(f"store {self.where}: could not write: {reason}{hint}")
 
     def __repr__(self) -> str:
