@@ -97,3 +97,21 @@ def closed_port():
         yield sock.getsockname()[1]
     finally:
         sock.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, for one test module (`dashboard_testkit.chromium`)."""
+    from dashboard_testkit import chromium
+
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture()
+def page(browser):
+    """A fresh page that records dialogs and pop-ups (`dashboard_testkit.new_page`)."""
+    from dashboard_testkit import new_page
+
+    with new_page(browser) as p:
+        yield p

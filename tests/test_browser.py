@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard_testkit import (ROOT, SAMPLE, XSS_TITLE, browser_skip_reason, chromium, load_demo, new_page, serve,
+from dashboard_testkit import (ROOT, SAMPLE, XSS_TITLE, browser_skip_reason, load_demo, serve,
                                settle)
 
 pytestmark = pytest.mark.browser
@@ -46,18 +46,6 @@ def server(tmp_path_factory):
     db = load_demo(tmp_path_factory.mktemp("browser") / "demo.db", xss_records())
     with serve(SAMPLE / "zones.toml", db, tmp_path_factory.mktemp("cwd")) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture()
-def page(browser):
-    with new_page(browser) as p:
-        yield p
 
 
 def shoot(page, name: str) -> None:

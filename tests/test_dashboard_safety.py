@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from dashboard.ui import WORD_JOINER, md_link, md_text
-from dashboard_testkit import (app, chromium, new_page, browser_skip_reason, serve, settle, tiny_records,
+from dashboard_testkit import (app, browser_skip_reason, serve, settle, tiny_records,
                                write_org)
 
 HOSTILE_NAME = '<b>INJB</b> <i>it</i> <a href="https://evil.example/p">lnk</a>'
@@ -109,18 +109,6 @@ POINT = """() => {
 def server(org, tmp_path_factory):
     with serve(*org, tmp_path_factory.mktemp("server")) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture()
-def page(browser):
-    with new_page(browser) as p:
-        yield p
 
 
 def assert_no_markup(page, charts: int):
