@@ -13,8 +13,6 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import os
-import stat
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,6 +21,8 @@ from pathlib import Path
 from typing import IO, Iterable, Iterator, Literal, Union
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError, field_validator
+
+from .atomic_file import replacing
 
 ITEM_KINDS = ("issue", "pull_request", "commit", "jira_issue")
 ACTIVITY_KINDS = (
@@ -272,23 +272,8 @@ def write_records(path: str | Path, records: Iterable[Record | dict | str]) -> i
     or a named pipe, is written directly.)
     """
     path = Path(path)
-    if path.exists() and not path.is_file():
-        with open(path, "wb") as raw:
-            return _write_lines(raw, path, records)
-    target = path.resolve() if path.is_symlink() else path  # write through a link, as open() would
-    tmp = target.with_name(f".{target.name}.{os.urandom(4).hex()}.tmp")
-    try:
-        with open(tmp, "xb") as raw:
-            n = _write_lines(raw, path, records)
-            raw.flush()
-            os.fsync(raw.fileno())
-        if target.exists():  # the replacement keeps the permissions of what it replaces
-            os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return n
+    with replacing(path) as raw:
+        return _write_lines(raw, path, records)
 
 
 def _write_lines(raw: IO[bytes], path: Path, records: Iterable[Record | dict | str]) -> int:

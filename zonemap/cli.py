@@ -24,6 +24,7 @@ import typer
 from connectors.records import ReadStats, RecordError, read_records, write_records
 
 from .config import Config, ConfigError, check_warnings, load_config, resolve_store_url
+from .locate import sqlite_file
 from .store import NotAStoreError, Store, StoreError
 from .sync import describe_counts
 
@@ -144,17 +145,11 @@ def _store(cfg: Config | None, must_exist: bool = False) -> Store:
     a SQLite file that is not there is a mistyped path, not a new store to create."""
     url = resolve_store_url(cfg, _ctx().db)
     if must_exist:
-        path = _sqlite_path(url)
+        path = sqlite_file(url)
         if path is not None and not path.exists():
             raise UsageProblem(f"store {path} does not exist; import records first (`zonemap import FILE` or "
                                f"`zonemap sync`), or point --db / [store] url at an existing store")
     return Store(url)
-
-
-def _sqlite_path(url: str) -> Path | None:
-    from .locate import sqlite_file
-
-    return sqlite_file(url)
 
 
 def _check_target(target: Path, cfg: Config | None, option: str) -> None:
@@ -163,7 +158,7 @@ def _check_target(target: Path, cfg: Config | None, option: str) -> None:
     from .outputs import protected_files, target_problem
 
     config = cfg.path if cfg is not None else (_ctx().config if _ctx().config.exists() else None)
-    problem = target_problem(target, protected_files(config, _sqlite_path(resolve_store_url(cfg, _ctx().db))), option)
+    problem = target_problem(target, protected_files(config, sqlite_file(resolve_store_url(cfg, _ctx().db))), option)
     if problem:
         raise UsageProblem(problem)
 

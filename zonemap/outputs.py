@@ -52,24 +52,12 @@ def target_problem(target: Path, protected: dict[Path, str], option: str) -> str
 
 
 def write_text(target: Path, text: str) -> None:
-    """Write `text` to `target` through a temporary file beside it, so that a failed write
-    (a full disk, an interrupt) leaves whatever was there before. OSError on failure."""
-    import tempfile  # here: a report to standard output never needs it (it imports random, hashlib)
+    """Write `text` to `target` so that a failed write (a full disk, an interrupt) leaves
+    whatever was there before (`connectors.atomic_file.replacing`). OSError on failure."""
+    from connectors.atomic_file import replacing
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        if target.exists():  # keep the permissions of the file being replaced
-            os.chmod(tmp, target.stat().st_mode & 0o7777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replacing(target) as raw:
+        raw.write(text.encode("utf-8"))
 
 
 class OutputGone(Exception):

@@ -139,8 +139,10 @@ class Store:
         sa = _sql()
         if self.sqlite_path is not None:
             _drop_reads_ahead(self.sqlite_path)  # their read transactions would hold up creating the tables
-            if self.sqlite_path.exists() and "immutable=1" in sqlite_read_uri(self.sqlite_path):
-                return self._read_only_engine(sa)
+            uri = sqlite_read_uri(self.sqlite_path) if self.sqlite_path.exists() else ""
+            if "immutable=1" in uri:  # a store in a folder this user cannot write: read it, create nothing
+                return sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True,
+                                                                                     check_same_thread=False))
         try:
             engine = sa.create_engine(self.url)
         except Exception as exc:  # bad URL, missing driver
@@ -165,12 +167,6 @@ class Store:
             raise
         sa.upgrade_indexes(engine)
         return engine
-
-    def _read_only_engine(self, sa):
-        """An engine that reads the store through `sqlite_read_uri` (immutable, in a folder
-        this user cannot write) and creates nothing; a write fails with a clear line."""
-        uri = sqlite_read_uri(self.sqlite_path)
-        return sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False))
 
     def _write_error(self, exc) -> StoreError:
         reason = getattr(exc, "orig", exc)
@@ -454,7 +450,6 @@ def stored_schema(path: Path) -> int | None:
         return _inspect(path)
     except (StoreError, OSError, sqlite3.Error):
         return None
-
 
 
 def _drop_reads_ahead(path: Path) -> None:
