@@ -170,3 +170,12 @@ def test_check_warns_about_a_store_it_cannot_use(org, tmp_path):
     assert result.returncode == 0 and ": ok (" in result.stdout
     assert "warning: store " in result.stderr and "not a zonemap store" in result.stderr
     assert other.read_bytes() == data
+
+
+def test_a_report_to_dev_stdout_is_written_there_not_over_it(org):
+    result = _zonemap("--config", org, "report", "--format", "md", "--out", "/dev/stdout")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# Zone coverage digest")
+    import os
+
+    assert os.path.islink("/dev/stdout")  # the device link is still there, not replaced by a file
