@@ -6,6 +6,7 @@ path, standard output that goes away, usage errors, `--debug`, and `zonemap samp
 over a hand-written config.
 """
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -176,6 +177,4 @@ def test_a_report_to_dev_stdout_is_written_there_not_over_it(org):
     result = _zonemap("--config", org, "report", "--format", "md", "--out", "/dev/stdout")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("# Zone coverage digest")
-    import os
-
     assert os.path.islink("/dev/stdout")  # the device link is still there, not replaced by a file
