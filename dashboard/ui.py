@@ -18,6 +18,8 @@ import pandas as pd
 import streamlit as st
 
 from zonemap import gap_words as wording
+from zonemap.coverage import TM_GAPS
+from zonemap.fte import TOL
 
 from dashboard.loading import Model, Problem, Source, item_table
 from dashboard.state import ALL_TEAMS, ViewState, encode
@@ -39,23 +41,21 @@ FIT_HELP = ("How well a candidate fits an area (not FTE): their FTE there, plus 
             "with the same people, divided by 1 + the areas they already steer.")
 STAGE_COLOURS = {"explore": "violet", "prototype": "blue", "validate": "orange", "ship": "green"}
 TEXT_FACTS = "zm_text_facts"  # the key of a container whose metrics hold words, not numbers
+_SHARED_CSS = """
+[data-testid="stMainBlockContainer"] [data-testid="stPageLink"] p { font-size: 1.1rem; line-height: 1.35; }
+[data-testid="stMainBlockContainer"] [data-testid="stPageLink"] * { white-space: normal; overflow: visible; }
+.st-key-zm_text_facts [data-testid="stMetricValue"] * { white-space: normal; overflow-wrap: anywhere; }
+"""
 PRESENT_CSS = """<style>
 html { font-size: 22px; }
 [data-testid="stMetricValue"] { font-size: 3.2rem; }
-[data-testid="stMainBlockContainer"] [data-testid="stPageLink"] p { font-size: 1.1rem; line-height: 1.35; }
-[data-testid="stMainBlockContainer"] [data-testid="stPageLink"] * { white-space: normal; overflow: visible; }
-.st-key-zm_text_facts [data-testid="stMetricValue"] { font-size: 1.6rem; }
-.st-key-zm_text_facts [data-testid="stMetricValue"] * { white-space: normal; overflow-wrap: anywhere; }
+.st-key-zm_text_facts [data-testid="stMetricValue"] { font-size: 1.6rem; }""" + _SHARED_CSS + """
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"] {
   display: none; }
 </style>"""
 BASE_CSS = """<style>
 [data-testid="stMetricValue"] { font-size: 2.6rem; }
-[data-testid="stMainBlockContainer"] [data-testid="stPageLink"] p { font-size: 1.1rem; line-height: 1.35; }
-[data-testid="stMainBlockContainer"] [data-testid="stPageLink"] * { white-space: normal; overflow: visible; }
-.st-key-zm_text_facts [data-testid="stMetricValue"] { font-size: 1.75rem; }
-.st-key-zm_text_facts [data-testid="stMetricValue"] * { white-space: normal; overflow-wrap: anywhere; }
-</style>"""
+.st-key-zm_text_facts [data-testid="stMetricValue"] { font-size: 1.75rem; }""" + _SHARED_CSS + """</style>"""
 
 
 @dataclass
@@ -70,6 +70,7 @@ class Ctx:
     model: Model
     facts: dict
     pages: dict = field(default_factory=dict)
+    _names: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def an(self):
@@ -92,8 +93,11 @@ class Ctx:
         return dict(zip(self.an.areas["id"], self.an.areas["name"].astype(str)))
 
     def person_names(self) -> dict[str, str]:
-        names = self.an.people["name"]
-        return {pid: str(n) if pd.notna(n) and n else str(pid) for pid, n in names.items()}
+        """Each person's display name (their id without one); made once per run."""
+        if self._names is None:
+            names = self.an.people["name"]
+            self._names = {pid: str(n) if pd.notna(n) and n else str(pid) for pid, n in names.items()}
+        return self._names
 
     def team_people(self) -> pd.Index:
         """People ids shown under the team filter (all people without one)."""
@@ -113,7 +117,7 @@ class Ctx:
         people = self.team_people()
         fte = self.an.fte
         per_area = fte[fte["person"].isin(people)].groupby("area")["fte"].sum()
-        areas = set(per_area.index[per_area >= self.an.cfg.settings.active_min_fte - 1e-9])
+        areas = set(per_area.index[per_area >= self.an.cfg.settings.active_min_fte - TOL])
         tm = self.an.taste_makers
         return areas | set(tm.loc[tm["person"].isin(people), "area"])
 
@@ -218,18 +222,34 @@ def closed_words(ctx: Ctx, entry: dict) -> str:
     area = areas.loc[area_id]
     if not area["active"]:
         return f"{was}; the area is inactive now ({area['fte']:.2f} FTE)"
-    names = ctx.person_names()
-    tm = ctx.an.taste_makers
-    present = tm[(tm["area"] == area_id) & tm["present"].astype(bool)]
-    steering = ", ".join(f"{names.get(p, p)} ({f:.2f} FTE here)" for p, f in zip(present["person"], present["fte"]))
     if kind == "role_gap" and f"fte_{role}" in areas.columns:
         need = ctx.view.threshold(role)
         return f"{was}; {area[f'fte_{role}']:.2f}{'' if need is None else f' of {need:.2f}'} FTE now"
-    if kind in ("no_taste_maker", "absent_taste_maker") and steering:
-        return f"{was}; present now: {steering}"
+    if kind in TM_GAPS:
+        names = ctx.person_names()
+        tm = ctx.an.taste_makers
+        present = tm[(tm["area"] == area_id) & tm["present"].astype(bool)]
+        if len(present):
+            return f"{was}; present now: " + ", ".join(f"{names.get(p, p)} ({f:.2f} FTE here)"
+                                                      for p, f in zip(present["person"], present["fte"]))
     if kind == "uncurated_explorations":
         return f"{was}; {int(area['curated'])} of {int(area['explorations'])} are now"
     return was
+
+
+def could_steer(ctx: Ctx, area: str) -> None:
+    """The zone-defense suggestions for an area with a taste-maker gap (nothing for
+    another area): who could steer it, with their fit, or that nobody works near it."""
+    gaps = ctx.an.gaps
+    if not ((gaps["area"] == area) & gaps["type"].isin(TM_GAPS)).any():
+        return
+    candidates = ctx.an.suggestions.get(area, [])
+    if candidates:
+        names = ctx.person_names()
+        st.markdown(":material/person_add: **Could steer it:** " + ", ".join(
+            f"{md_text(names.get(pid, pid))} (fit {score:.2f})" for pid, score in candidates), help=FIT_HELP)
+    else:
+        st.caption("No candidate taste-maker works near this area.")
 
 
 def stage_badge(stage: object) -> str:

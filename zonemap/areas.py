@@ -20,7 +20,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .config import gitignore_patterns, plain_dir_prefix, split_repo_prefix
+from .config import split_repo_prefix
+from .config_values import gitignore_patterns, plain_dir_prefix
 from .vectors import by_key, expand, positions, starts
 
 UNMAPPED = "(unmapped)"
@@ -62,7 +63,7 @@ def _prefix(regex: str | re.Pattern) -> str | None:
 
 def _matcher(pattern: str) -> str | re.Pattern | None:
     """What tests a CODEOWNERS pattern: the plain prefix of a plain ``dir/**`` pattern
-    (no regex compiled, see `config.plain_dir_prefix`), else `_compile`'s regex."""
+    (no regex compiled, see `config_values.plain_dir_prefix`), else `_compile`'s regex."""
     prefix = plain_dir_prefix(pattern)
     return prefix if prefix is not None else _compile(pattern)
 

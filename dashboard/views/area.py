@@ -42,8 +42,6 @@ def taste_makers(ctx: ui.Ctx, area: str, active: bool) -> None:
         else:
             st.info("No taste-maker is assigned (the area is inactive, so that is no gap).",
                     icon=":material/person_off:")
-        could_steer(ctx, area)
-        return
     for row in rows.itertuples(index=False):
         who = ui.md_text(names.get(row.person, row.person))
         if row.present:
@@ -54,21 +52,7 @@ def taste_makers(ctx: ui.Ctx, area: str, active: bool) -> None:
         else:
             st.info(f"**{who}** is assigned: {row.fte:.2f} FTE here (present from {needs:.2f}; the area is "
                     "inactive, so that is no gap)", icon=":material/person:")
-    could_steer(ctx, area)
-
-
-def could_steer(ctx: ui.Ctx, area: str) -> None:
-    """The zone-defense suggestions for an area with a taste-maker gap."""
-    candidates = ctx.an.suggestions.get(area, [])
-    gaps = ctx.an.gaps
-    if not ((gaps["area"] == area) & gaps["type"].isin(["no_taste_maker", "absent_taste_maker"])).any():
-        return
-    names = ctx.person_names()
-    if candidates:
-        st.markdown(":material/person_add: **Could steer it:** " + ", ".join(
-            f"{ui.md_text(names.get(pid, pid))} (fit {score:.2f})" for pid, score in candidates), help=ui.FIT_HELP)
-    else:
-        st.caption("No candidate taste-maker works near this area.")
+    ui.could_steer(ctx, area)
 
 
 def explorations(ctx: ui.Ctx, area: str) -> None:

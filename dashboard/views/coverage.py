@@ -43,20 +43,13 @@ def gap_list(ctx: ui.Ctx, areas: pd.DataFrame) -> None:
     if ranked.empty:
         st.success("Every active area is covered: no gaps.", icon=":material/verified:")
         return
-    names = ctx.person_names()
     for rank, row in enumerate(ranked.itertuples(index=False), 1):
         with st.container(border=True):
             ui.area_link(ctx, row.id, f"{rank}. {row.name}")
             reasons = gaps[gaps["area"] == row.id]
             st.markdown("\n".join(f"- {ui.md_text(ui.describe_gap(ctx, g))}"
                                    for g in reasons.itertuples(index=False)))
-            candidates = ctx.an.suggestions.get(row.id, [])
-            if candidates:
-                st.markdown(":material/person_add: **Could steer it:** " + ", ".join(
-                    f"{ui.md_text(names.get(pid, pid))} (fit {score:.2f})" for pid, score in candidates),
-                    help=ui.FIT_HELP)
-            elif (reasons["type"].isin(["no_taste_maker", "absent_taste_maker"])).any():
-                st.caption("No candidate taste-maker works near this area.")
+            ui.could_steer(ctx, row.id)
             st.markdown(f"{ui.stage_badge(row.stage)} :gray[gap score {row.score:.2f} · {row.fte:.2f} FTE · "
                         f"bus factor {'–' if pd.isna(row.bus_factor) else int(row.bus_factor)}]")
 
