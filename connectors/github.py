@@ -45,7 +45,8 @@ from .github_map import (commit_item_id, commit_records, issue_comment_activity,
                          review_activity, review_comment_activity)
 from .records import Record, format_time
 from .secrets import server_text
-from .transport import NO_CONNECTION, classify, connection_failure
+from .transport import NO_CONNECTION, connection_failure
+from .transport import kind as failure_kind
 
 DEFAULT_OVERLAP = timedelta(minutes=5)
 COMMIT_BATCH = 100
@@ -301,8 +302,7 @@ def describe_failure(exc: Exception, token_env: str, base_url: str | None = None
         m = re.search(r"too many (\d+) error responses", str(exc))
         why = f"{m.group(1)} responses" if m else "errors"
         return f"GitHub kept failing ({why}) after all retries; {later}"
-    kind = (classify(exc) or ("",))[0]
-    if kind == "header":  # nothing was sent: the token cannot go into the Authorization header
+    if failure_kind(exc) == "header":  # nothing was sent: the token cannot go into the Authorization header
         return (f"the token in ${token_env} contains characters not allowed in an HTTP header "
                 "(a line break, a control character or a non-Latin-1 character); set it to the token alone")
     line = connection_failure(exc, where, "[github] base_url", resume)
@@ -342,7 +342,7 @@ def sync_repos(api: Api, repos: list[str], cursor_of: Callable[[str], dict | Non
 def _raise_if_source_down(exc: Exception, api: Api, token_env: str) -> None:
     """An exhausted primary limit, or a GitHub that cannot be reached at all (refused, unknown
     host, TLS), ends the whole source: the same for every repository, so one line, not one each."""
-    if (classify(exc) or ("",))[0] in NO_CONNECTION:
+    if failure_kind(exc) in NO_CONNECTION:
         raise SourceError(describe_failure(exc, token_env, api.base_url)) from None
     if isinstance(exc, GithubException) and _is_primary_limit(exc):
         at = _reset_time(exc, api)

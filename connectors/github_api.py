@@ -49,9 +49,9 @@ def make_client(token: str, options: ClientOptions) -> Github:
     capping both keeps an unreachable ``base_url`` from waiting through the whole backoff
     meant for 5xx answers and dropped connections.
     """
+    cannot_connect = min(options.retries, options.connect_retries)
     retry = _Retry(
-        total=options.retries, connect=min(options.retries, options.connect_retries),
-        other=min(options.retries, options.connect_retries),
+        total=options.retries, connect=cannot_connect, other=cannot_connect,
         backoff_factor=options.backoff_factor,
         secondary_rate_wait=options.secondary_rate_wait, max_rate_limit_wait=options.max_rate_limit_wait,
         status_forcelist=list(range(500, 600)) + [429],

@@ -35,7 +35,8 @@ from .base import Batch, SourceError
 from .jira_records import EPIC_LINK, component_records, issue_records, parse_time, project_key
 from .records import format_time
 from .secrets import register, server_text
-from .transport import CONNECT_RETRIES, JiraAdapter, OnRetry, classify, connection_failure
+from .transport import CONNECT_RETRIES, JiraAdapter, OnRetry, connection_failure
+from .transport import kind as failure_kind
 
 FIELDS = ["summary", "issuetype", "status", "labels", "components", "parent", EPIC_LINK,
           "project", "assignee", "reporter", "creator", "created", "updated", "comment"]
@@ -67,7 +68,7 @@ def connect(url: str, token: str, email: str | None = None, *, retries: int = 3,
                       logging=False, get_server_info=False)
         session = client._session  # the library offers no arguments for these
         session.max_retry_delay = max_retry_delay
-        adapter = JiraAdapter(min(retries, CONNECT_RETRIES), on_retry, lambda: session.max_retries)
+        adapter = JiraAdapter(min(retries, CONNECT_RETRIES), on_retry, retries)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         info = client.server_info()  # what get_server_info=True does in the constructor
@@ -111,8 +112,7 @@ def _describe(exc: BaseException, url: str, auth_hint: str) -> str:
         if status is None:
             return f"{where} failed: {text or 'empty response'}"
         return f"{where} failed with HTTP {status}: {text or 'no message'}"
-    kind = (classify(exc) or ("",))[0]
-    if kind == "header":  # nothing was sent
+    if failure_kind(exc) == "header":  # nothing was sent
         return ("a Jira credential contains characters not allowed in an HTTP header (a line break, a control "
                 f"character or a non-Latin-1 character); {auth_hint}")
     line = connection_failure(exc, where, "[jira] url", "try again later")

@@ -232,7 +232,6 @@ def read_records(path: str | Path, *, strict: bool = False,
                     raw = raw[3:]  # a UTF-8 byte order mark, as some Windows tools write
                 if not raw.strip():
                     continue
-                obj = None
                 try:
                     obj = json.loads(raw.decode("utf-8"))
                     record = parse_record(obj)

@@ -62,14 +62,11 @@ def register(secret: str | None, *, user: str | None = None) -> None:
         _values.update(forms)
 
 
-def scrub(text: object, secrets: tuple[str, ...] = ()) -> str:
-    """``text`` without any registered credential (nor ``secrets``), scheme value or token shape."""
+def scrub(text: object) -> str:
+    """``text`` without any registered credential, scheme value or token shape."""
     out = str(text)
     with _lock:
         known = set(_values)
-    for secret in secrets:
-        if secret and len(secret) >= _MIN_LENGTH:
-            known |= _wire_forms(secret)
     for value in sorted(known, key=len, reverse=True):  # longest first: a value inside another form
         if value in out:
             out = out.replace(value, REDACTED)

@@ -40,7 +40,6 @@ from requests.adapters import HTTPAdapter
 from urllib3 import Retry
 from urllib3 import exceptions as u3
 
-from .secrets import scrub
 
 CONNECT_RETRIES = 2  # at most, for a refused connection, an unknown host or a connect timeout
 JIRA_CONNECT_BACKOFF = 0.5  # urllib3 backoff between those: 0 s, then 1 s
@@ -90,7 +89,7 @@ def classify(exc: BaseException) -> tuple[str, str] | None:
     if has(requests.exceptions.SSLError, u3.SSLError, ssl.SSLError):
         cause = has(ssl.SSLError)
         detail = getattr(cause, "verify_message", None) or getattr(cause, "reason", None)
-        detail = scrub(detail).lower().replace("_", " ") if isinstance(detail, str) and detail else ""
+        detail = detail.lower().replace("_", " ") if isinstance(detail, str) and detail else ""
         return "tls", "TLS handshake failed" + (f": {detail}" if detail else "")
     if has(ConnectionRefusedError):
         return "refused", "connection refused"
@@ -114,6 +113,12 @@ def classify(exc: BaseException) -> tuple[str, str] | None:
 
 
 NO_CONNECTION = {"proxy", "tls", "refused", "dns", "unreachable", "connect_timeout"}
+
+
+def kind(exc: BaseException) -> str | None:
+    """The kind of transport failure `exc` is (`classify`'s first part), None if none."""
+    found = classify(exc)
+    return found[0] if found else None
 
 
 def connection_failure(exc: BaseException, where: str, key: str, later: str) -> str | None:
@@ -180,24 +185,24 @@ class _ConnectRetry(RetryNotes, Retry):
 class JiraAdapter(HTTPAdapter):
     """The transport under ``jira``'s ``ResilientSession``; see the module docstring.
 
-    ``max_retries_of()`` gives the session's retry budget, for the notes about the
+    ``max_retries`` is the session's retry budget, for the notes about the
     library's own retries (429, 503 with ``Retry-After``, dropped connections: the
     policy CONNECTORS.md describes).
     """
 
-    def __init__(self, connect_retries: int, on_retry: OnRetry | None, max_retries_of: Callable[[], int]):
+    def __init__(self, connect_retries: int, on_retry: OnRetry | None, max_retries: int):
         retry = _ConnectRetry(total=connect_retries, connect=connect_retries, read=False, status=0, other=0,
                               respect_retry_after_header=False, backoff_factor=JIRA_CONNECT_BACKOFF,
                               raise_on_status=False)
         retry.on_retry = on_retry
         super().__init__(max_retries=retry)
         self.on_retry = on_retry
-        self.max_retries_of = max_retries_of
+        self.budget = max_retries
         self.failures = 0  # consecutive failed attempts: the requests are sequential
 
     def _note(self, reason: str) -> None:
         self.failures += 1
-        budget = self.max_retries_of()
+        budget = self.budget
         if self.on_retry is not None and self.failures <= budget:
             self.on_retry(f"retrying: {reason}, retry {self.failures} of {budget}")
 

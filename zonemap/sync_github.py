@@ -94,7 +94,7 @@ class _Display:
         if self.progress is None:
             return
         if self.current is None:  # before the first repository (an org's repository list)
-            self.current = self.tasks[""] = self.progress.add_task("github", total=None, info="")
+            self.current = self.progress.add_task("github", total=None, info="")
         self.progress.update(self.current, info=text)
 
 

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator
 
 from connectors import jira as jira_connector
 from connectors.base import Batch, SourceError
-from connectors.secrets import header_problem, register
+from connectors.secrets import header_problem
 from connectors.transport import OnRetry
 
 from .config import Config, JiraConfig
@@ -26,8 +26,6 @@ def _env(name: str, what: str, secret: bool = True) -> str:
     value = (os.environ.get(name) or "").strip()
     if not value:
         raise SourceError(f"environment variable {name} is not set: put {what} in it ([jira] in the config names it)")
-    if secret:
-        register(value)
     problem = header_problem(value)
     if problem:  # requests or http.client would refuse it: say so before anything is sent (and never quote it)
         raise SourceError(f"the {'token' if secret else 'email address'} in ${name} contains {problem}, which is "
@@ -36,12 +34,11 @@ def _env(name: str, what: str, secret: bool = True) -> str:
 
 
 def credentials(jc: JiraConfig) -> tuple[str, str | None]:
-    """(token, email or None) from the environment variables named in ``[jira]``; the token is
-    registered for scrubbing (``connectors.secrets``) and both are fit for an HTTP header."""
+    """(token, email or None) from the environment variables named in ``[jira]``, both fit
+    for an HTTP header (`connectors.jira.connect` registers them for scrubbing)."""
     if jc.email_env:
         token = _env(jc.token_env, "the Jira Cloud API token")
         email = _env(jc.email_env, "the email address of the Jira Cloud account", secret=False)
-        register(token, user=email)
         return token, email
     return _env(jc.token_env, "the Jira Data Center personal access token"), None
 
